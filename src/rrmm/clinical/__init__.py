@@ -1,0 +1,1 @@
+"""The disease state, from the record: pure functions, each citing the definition it implements."""
