@@ -1,0 +1,192 @@
+"""The plan: the machine-readable output of ``rrmm plan`` (``../shared/contracts/README.md``).
+
+Frozen pydantic models at the boundary; :func:`build_plan` fills them from the disease state. Fields of the
+contract are never renamed or dropped; fields beyond it carry the reasons behind each judgement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from rrmm.clinical.lines import Line
+from rrmm.clinical.state import DiseaseState, disease_state
+from rrmm.clinical.types import Assessment
+from rrmm.knowledge import knowledge_base_info
+from rrmm.record import Record
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Judgement(_Out):
+    """A judgement with its reasons; ``value`` null when the record cannot decide it."""
+
+    value: Any
+    reasons: list[str]
+
+
+class LineOut(_Out):
+    number: int
+    start: dt.date
+    end: dt.date | None
+    drugs: list[str]
+    includes_transplant: bool
+    includes_car_t: bool
+    best_response: str | None
+    ended_by: str | None
+    progression_date: dt.date | None
+    refractory_drugs: list[str]
+    refractory_reasons: list[str]
+    notes: list[str]
+
+
+class StageOut(_Out):
+    iss: str | None
+    r_iss: str | None
+    r2_iss: str | None
+    reasons: list[str]
+
+
+class DiseaseOut(_Out):
+    lines_of_therapy: int
+    lines: list[LineOut]
+    exposed_drugs: list[str]
+    refractory_drugs: list[str]
+    exposed_classes: list[str]
+    refractory_classes: list[str]
+    triple_class_exposed: bool
+    triple_class_refractory: bool
+    penta_exposed: bool
+    penta_refractory: bool
+    prior_bcma: bool
+    prior_gprc5d: bool
+    prior_car_t: bool
+    status: Judgement
+    stage: StageOut
+    high_risk: Judgement
+    current_response: str | None
+    current_response_reasons: list[str]
+    measurable_disease: list[str]
+    crcl_ml_min: float | None
+    egfr_ml_min_1_73m2: float | None
+    kidney_reasons: list[str]
+    on_dialysis: bool
+    ecog: Judgement
+    age: int | None
+    transplant_eligible: Judgement
+
+
+class KnowledgeBaseOut(_Out):
+    version: str
+    reviewed: dt.date
+
+
+class Plan(_Out):
+    patient_id: str
+    as_of: dt.date
+    knowledge_base: KnowledgeBaseOut
+    disease: DiseaseOut
+    options: list[dict[str, Any]]
+    not_recommended: list[dict[str, Any]]
+    trials: list[dict[str, Any]]
+    supportive_care: list[dict[str, Any]]
+    warnings: list[str]
+
+
+def _judgement(a: Assessment[Any]) -> Judgement:
+    return Judgement(value=a.value, reasons=list(a.reasons))
+
+
+def _line(line: Line) -> LineOut:
+    return LineOut(
+        number=line.number,
+        start=line.start,
+        end=line.end,
+        drugs=list(line.drugs),
+        includes_transplant=line.includes_transplant,
+        includes_car_t=line.includes_car_t,
+        best_response=line.best_response,
+        ended_by=line.ended_by,
+        progression_date=line.progression.date if line.progression else None,
+        refractory_drugs=list(line.refractory_drugs),
+        refractory_reasons=list(line.refractory_reasons),
+        notes=list(line.notes),
+    )
+
+
+def disease_out(state: DiseaseState) -> DiseaseOut:
+    """The ``disease`` part of the plan contract."""
+    r = state.refractoriness
+    k = state.kidney
+    return DiseaseOut(
+        lines_of_therapy=state.lines_of_therapy,
+        lines=[_line(line) for line in state.lines],
+        exposed_drugs=list(r.exposed_drugs),
+        refractory_drugs=list(r.refractory_drugs),
+        exposed_classes=list(r.exposed_classes),
+        refractory_classes=list(r.refractory_classes),
+        triple_class_exposed=r.triple_class_exposed,
+        triple_class_refractory=r.triple_class_refractory,
+        penta_exposed=r.penta_exposed,
+        penta_refractory=r.penta_refractory,
+        prior_bcma=r.prior_bcma,
+        prior_gprc5d=r.prior_gprc5d,
+        prior_car_t=r.prior_car_t,
+        status=_judgement(r.status),
+        stage=StageOut(
+            iss=state.stage.iss, r_iss=state.stage.r_iss, r2_iss=state.stage.r2_iss, reasons=list(state.stage.reasons)
+        ),
+        high_risk=_judgement(state.high_risk),
+        current_response=state.current_response.value,
+        current_response_reasons=list(state.current_response.reasons),
+        measurable_disease=list(state.measurable_disease),
+        crcl_ml_min=k.crcl_ml_min.value,
+        egfr_ml_min_1_73m2=k.egfr.value,
+        kidney_reasons=[*k.crcl_ml_min.reasons, *k.egfr.reasons],
+        on_dialysis=k.on_dialysis,
+        ecog=_judgement(state.ecog),
+        age=state.age,
+        transplant_eligible=_judgement(state.transplant_eligible),
+    )
+
+
+def unknowns(state: DiseaseState) -> list[str]:
+    """What the record does not say and the plan therefore does not assume."""
+    missing: list[str] = []
+    if state.stage.r_iss is None or state.stage.iss is None:
+        missing.append("stage at diagnosis unknown: " + "; ".join(state.stage.reasons))
+    for label, judgement in (
+        ("high-risk status", state.high_risk),
+        ("creatinine clearance", state.kidney.crcl_ml_min),
+        ("ECOG performance status", state.ecog),
+        ("transplant eligibility", state.transplant_eligible),
+        ("current response", state.current_response),
+    ):
+        if judgement.value is None:
+            missing.append(f"{label} unknown: " + "; ".join(judgement.reasons))
+    return missing
+
+
+def build_plan(record: Record) -> Plan:
+    """The plan for a validated record. Options stay empty until the regimen knowledge base exists."""
+    state = disease_state(record)
+    kb = knowledge_base_info()
+    warnings = [
+        *unknowns(state),
+        "treatment options are not yet produced: the regimen knowledge base is not part of this version",
+    ]
+    return Plan(
+        patient_id=state.patient_id,
+        as_of=state.as_of,
+        knowledge_base=KnowledgeBaseOut(version=kb.version, reviewed=kb.reviewed),
+        disease=disease_out(state),
+        options=[],
+        not_recommended=[],
+        trials=[],
+        supportive_care=[],
+        warnings=warnings,
+    )
