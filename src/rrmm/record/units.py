@@ -87,13 +87,13 @@ def _factor(test: str, unit: str) -> float:
         raise UnitError(f"unit {unit!r} is not a unit rrmm can read") from exc
     try:
         return float(source.to(target.units).magnitude / target.magnitude)
-    except pint.DimensionalityError:
+    except (pint.DimensionalityError, ZeroDivisionError):
         if spec.molar_mass_g_per_mol is None:
             raise UnitError(f"unit {unit!r} cannot be converted to {spec.canonical} for {test}") from None
     try:
         with ureg.context("chemistry", mw=spec.molar_mass_g_per_mol * ureg("g/mol")):
             return float(source.to(target.units).magnitude / target.magnitude)
-    except pint.DimensionalityError:
+    except (pint.DimensionalityError, ZeroDivisionError):
         raise UnitError(f"unit {unit!r} cannot be converted to {spec.canonical} for {test}") from None
 
 

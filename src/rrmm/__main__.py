@@ -1,0 +1,3 @@
+from rrmm.cli import main
+
+main()

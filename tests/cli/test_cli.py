@@ -1,0 +1,88 @@
+"""The command line: exit codes, one-line errors on stderr, nothing on stdout for a bad record."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from builders import course, lab, record_dict, regimen, serum
+from typer.testing import CliRunner
+
+from rrmm.cli import app
+
+runner = CliRunner()
+
+
+def good_record() -> dict:
+    return record_dict(
+        therapies=regimen(["bortezomib", "lenalidomide", "dexamethasone"], "2019-02-01", "2019-08-01",
+                          stop_reason="progression"),
+        labs=serum([("2019-01-20", 3.0)]) + [lab("creatinine", "2019-01-20", 1.0, "mg/dL")],
+        weight_kg=72,
+    )
+
+
+def run(args: list[str], stdin: str | None = None):
+    return runner.invoke(app, args, input=stdin)
+
+
+def test_plan_json_has_the_contract_keys():
+    result = run(["plan", "-", "--format", "json"], json.dumps(good_record()))
+    assert result.exit_code == 0, result.stderr
+    plan = json.loads(result.stdout)
+    for key in ("patient_id", "as_of", "knowledge_base", "disease", "options", "not_recommended", "trials",
+                "supportive_care", "warnings"):
+        assert key in plan
+    assert plan["disease"]["lines_of_therapy"] == 1
+    assert plan["disease"]["refractory_drugs"] == ["bortezomib", "lenalidomide"]
+
+
+def test_plan_text_is_readable():
+    result = run(["plan", "-"], json.dumps(good_record()))
+    assert result.exit_code == 0
+    assert "Lines of therapy" in result.stdout and "bortezomib" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda r: r.update(therapies=[course("notadrug", "2019-02-01")]), "therapies[0].drug"),
+        (lambda r: r.update(labs=[lab("creatinine", "2019-01-01", 1.0, "parsecs")]), "labs[0].unit"),
+        (lambda r: r.update(therapies=[course("bortezomib", "2019-02-01", "2019-01-01")]), "therapies[0].end"),
+        (lambda r: r.update(age="sixty"), "age"),
+        (lambda r: r.pop("diagnosis"), "diagnosis"),
+    ],
+)
+def test_a_bad_record_exits_2_naming_the_field(mutate, field):
+    rec = good_record()
+    mutate(rec)
+    result = run(["plan", "-", "--format", "json"], json.dumps(rec))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert field in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("text", ["{", "", "[1, 2]", '{"schema_version": "1", "id": 5}', "null", "\xff\xfe"])
+def test_malformed_input_exits_2_without_a_traceback(text):
+    result = run(["plan", "-", "--format", "json"], text)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("rrmm: error:")
+
+
+def test_a_missing_file_exits_2():
+    result = run(["plan", "/nonexistent/record.json"])
+    assert result.exit_code == 2 and "cannot read" in result.stderr
+
+
+def test_the_installed_command_separates_stdout_and_stderr():
+    """End to end, as a user runs it: a real process, real streams."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "rrmm", "plan", "-", "--format", "json"],
+        input='{"schema_version": "1", "id": 5}', capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2 and proc.stdout == "" and "id" in proc.stderr
