@@ -2,9 +2,9 @@
 
 Definition (Rajkumar SV, Harousseau JL, Durie B, et al. Consensus recommendations for the uniform reporting
 of clinical trials: report of the International Myeloma Workshop Consensus Panel 1. Blood 2011;117(18):
-4691-4695. DOI 10.1182/blood-2010-10-299487): a line of therapy is one or more complete cycles of a single
-agent or a combination, or a planned sequence of regimens (induction, transplant, consolidation and
-maintenance are one line). A new line starts when the planned course is modified to include other agents
+4691-4695. DOI 10.1182/blood-2010-10-299487): "a line of therapy is defined as one or more cycles of a
+planned treatment program", single agents or combinations, "as well as a sequence of treatments
+administered in a planned manner" (induction, transplant, consolidation and maintenance are one line). A new line starts when the planned course is modified to include other agents
 because of progression, relapse or toxicity, or when a planned period off therapy is interrupted by the
 need for more treatment. Dose changes are not a new line.
 

@@ -12,8 +12,9 @@ Definitions:
   meeting the refractory definition (same sources).
 - Classes, triple-class (PI + IMiD + anti-CD38) and penta (bortezomib, carfilzomib, lenalidomide,
   pomalidomide and an anti-CD38 antibody): ``../shared/contracts/README.md``, as used by the pivotal
-  studies of these populations (e.g. Gandhi UH et al., Leukemia 2019;33:2266-75,
-  DOI 10.1038/s41375-019-0435-7, the MAMMOTH study that defined triple- and penta-refractory groups).
+  studies of these populations (Gandhi UH et al., Leukemia 2019;33(9):2266-75,
+  DOI 10.1038/s41375-019-0435-7, the MAMMOTH study: "penta-refractory", refractory to an anti-CD38
+  antibody, 2 PIs and 2 IMiDs, with progression on therapy or within 60 days of the last dose).
 - Corticosteroids never make a class, an exposure or a refractoriness on their own; neither does the
   lymphodepleting chemotherapy given before a CAR T-cell infusion.
 """
