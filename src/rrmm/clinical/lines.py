@@ -240,15 +240,21 @@ def _nearest_before(regimens: list[_Regimen], day: dt.date, course: Course) -> _
     return regimen
 
 
-def _joins(line: list[_Regimen], nxt: _Regimen) -> str | None:
+@dataclass(frozen=True)
+class _Join:
+    reason: str
+    across_progression: bool = False  # bridging and CAR-T stay one line even when bridging fails
+
+
+def _joins(line: list[_Regimen], nxt: _Regimen) -> _Join | None:
     """Rules 3 and 4: why ``nxt`` continues the planned line, or ``None`` when it starts a new one."""
     main = [c for c in nxt.courses if c.role in ("main", "car-t")]
     if nxt.transplants and not main:
-        return "transplant after induction: same line"
+        return _Join("transplant after induction: same line")
     if main and all(c.setting in ("consolidation", "maintenance") for c in main):
-        return f"{'/'.join(sorted({c.setting or '' for c in main}))} after induction: same line"
+        return _Join(f"{'/'.join(sorted({c.setting or '' for c in main}))} after induction: same line")
     if nxt.is_car_t and any(c.setting == "bridging" for r in line for c in r.courses):
-        return "CAR T-cell infusion after bridging therapy: same line"
+        return _Join("CAR T-cell infusion after bridging therapy: same line", across_progression=True)
     drugs = nxt.main_drugs
     if len(drugs) == 1 and drugs <= MAINTENANCE_DRUGS and not nxt.is_car_t:
         prior_multi = [r for r in line if len(r.main_drugs) >= 2 or r.transplants]
@@ -256,7 +262,8 @@ def _joins(line: list[_Regimen], nxt: _Regimen) -> str | None:
         if prior_multi and all(e is not None for e in ends):
             last = max(e for e in ends if e is not None)
             if 0 <= (nxt.start - last).days <= MAINTENANCE_WINDOW_DAYS:
-                return f"single-agent {next(iter(drugs))} within {MAINTENANCE_WINDOW_DAYS} days: maintenance"
+                drug = next(iter(drugs))
+                return _Join(f"single-agent {drug} within {MAINTENANCE_WINDOW_DAYS} days: maintenance")
     return None
 
 
@@ -268,12 +275,12 @@ def _group_lines(
     for r in regimens:
         if lines:
             group, notes = lines[-1]
-            why = _joins(group, r)
-            bridging = why is not None and why.startswith("CAR T")
-            progressed = first_progression(measures, recorded, group[0].start, r.start) is not None
-            if why is not None and (bridging or not progressed):
+            join = _joins(group, r)
+            if join is not None and (
+                join.across_progression or first_progression(measures, recorded, group[0].start, r.start) is None
+            ):
                 group.append(r)
-                notes.append(why)
+                notes.append(join.reason)
                 continue
         lines.append(([r], []))
     return lines
