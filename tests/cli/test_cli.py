@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from builders import course, lab, record_dict, regimen, serum
 from typer.testing import CliRunner
 
+from builders import course, lab, record_dict, regimen, serum
 from rrmm.cli import app
 
 runner = CliRunner()
@@ -17,8 +17,12 @@ runner = CliRunner()
 
 def good_record() -> dict:
     return record_dict(
-        therapies=regimen(["bortezomib", "lenalidomide", "dexamethasone"], "2019-02-01", "2019-08-01",
-                          stop_reason="progression"),
+        therapies=regimen(
+            ["bortezomib", "lenalidomide", "dexamethasone"],
+            "2019-02-01",
+            "2019-08-01",
+            stop_reason="progression",
+        ),
         labs=serum([("2019-01-20", 3.0)]) + [lab("creatinine", "2019-01-20", 1.0, "mg/dL")],
         weight_kg=72,
     )
@@ -32,8 +36,17 @@ def test_plan_json_has_the_contract_keys():
     result = run(["plan", "-", "--format", "json"], json.dumps(good_record()))
     assert result.exit_code == 0, result.stderr
     plan = json.loads(result.stdout)
-    for key in ("patient_id", "as_of", "knowledge_base", "disease", "options", "not_recommended", "trials",
-                "supportive_care", "warnings"):
+    for key in (
+        "patient_id",
+        "as_of",
+        "knowledge_base",
+        "disease",
+        "options",
+        "not_recommended",
+        "trials",
+        "supportive_care",
+        "warnings",
+    ):
         assert key in plan
     assert plan["disease"]["lines_of_therapy"] == 1
     assert plan["disease"]["refractory_drugs"] == ["bortezomib", "lenalidomide"]
@@ -50,7 +63,10 @@ def test_plan_text_is_readable():
     [
         (lambda r: r.update(therapies=[course("notadrug", "2019-02-01")]), "therapies[0].drug"),
         (lambda r: r.update(labs=[lab("creatinine", "2019-01-01", 1.0, "parsecs")]), "labs[0].unit"),
-        (lambda r: r.update(therapies=[course("bortezomib", "2019-02-01", "2019-01-01")]), "therapies[0].end"),
+        (
+            lambda r: r.update(therapies=[course("bortezomib", "2019-02-01", "2019-01-01")]),
+            "therapies[0].end",
+        ),
         (lambda r: r.update(age="sixty"), "age"),
         (lambda r: r.pop("diagnosis"), "diagnosis"),
     ],
@@ -83,6 +99,9 @@ def test_the_installed_command_separates_stdout_and_stderr():
     """End to end, as a user runs it: a real process, real streams."""
     proc = subprocess.run(
         [sys.executable, "-m", "rrmm", "plan", "-", "--format", "json"],
-        input='{"schema_version": "1", "id": 5}', capture_output=True, text=True, timeout=60,
+        input='{"schema_version": "1", "id": 5}',
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2 and proc.stdout == "" and "id" in proc.stderr

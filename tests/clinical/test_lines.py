@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from builders import course, make_record, regimen, serum
-
 from rrmm.clinical.lines import lines_of_therapy
 from rrmm.clinical.refractoriness import disease_status, refractoriness
 
@@ -16,10 +15,20 @@ D = dt.date
 def vrd_asct_len(progression: str | None = "2023-03-01", **extra):
     """VRd induction, melphalan 200 + ASCT, lenalidomide maintenance: one planned line (IMWG example)."""
     therapies = [
-        *regimen(["bortezomib", "lenalidomide", "dexamethasone"], "2019-02-01", "2019-06-15", stop_reason="completed"),
+        *regimen(
+            ["bortezomib", "lenalidomide", "dexamethasone"],
+            "2019-02-01",
+            "2019-06-15",
+            stop_reason="completed",
+        ),
         course("melphalan", "2019-07-30", "2019-07-30", setting="conditioning"),
-        course("lenalidomide", "2019-10-15", progression and "2023-02-20", setting="maintenance",
-               stop_reason=progression and "progression"),
+        course(
+            "lenalidomide",
+            "2019-10-15",
+            progression and "2023-02-20",
+            setting="maintenance",
+            stop_reason=progression and "progression",
+        ),
     ]
     events = [{"date": progression, "type": "progression"}] if progression else []
     return dict(
@@ -74,7 +83,10 @@ def test_corticosteroids_alone_never_make_a_line():
 
 
 def test_a_drug_added_after_the_30_day_window_starts_a_new_line():
-    therapies = [*regimen(["lenalidomide", "dexamethasone"], "2019-02-01"), course("daratumumab", "2019-03-05")]
+    therapies = [
+        *regimen(["lenalidomide", "dexamethasone"], "2019-02-01"),
+        course("daratumumab", "2019-03-05"),
+    ]
     lines = lines_of_therapy(make_record(therapies=therapies))
     assert len(lines) == 2
     # lenalidomide and dexamethasone run on: they are part of the new line (DRd) too
@@ -83,26 +95,37 @@ def test_a_drug_added_after_the_30_day_window_starts_a_new_line():
 
 
 def test_a_drug_started_within_the_window_belongs_to_the_regimen():
-    therapies = [*regimen(["lenalidomide", "dexamethasone"], "2019-02-01"), course("daratumumab", "2019-03-03")]
+    therapies = [
+        *regimen(["lenalidomide", "dexamethasone"], "2019-02-01"),
+        course("daratumumab", "2019-03-03"),
+    ]
     assert len(lines_of_therapy(make_record(therapies=therapies))) == 1
 
 
 def test_a_restart_after_more_than_90_days_off_is_a_new_line():
-    therapies = [*regimen(["carfilzomib", "dexamethasone"], "2019-02-01", "2019-08-01"),
-                 *regimen(["carfilzomib", "dexamethasone"], "2019-11-15", "2020-02-01")]
+    therapies = [
+        *regimen(["carfilzomib", "dexamethasone"], "2019-02-01", "2019-08-01"),
+        *regimen(["carfilzomib", "dexamethasone"], "2019-11-15", "2020-02-01"),
+    ]
     assert len(lines_of_therapy(make_record(therapies=therapies))) == 2
 
 
 def test_a_restart_within_90_days_continues_the_line():
-    therapies = [*regimen(["carfilzomib", "dexamethasone"], "2019-02-01", "2019-08-01"),
-                 *regimen(["carfilzomib", "dexamethasone"], "2019-10-01", "2020-02-01")]
+    therapies = [
+        *regimen(["carfilzomib", "dexamethasone"], "2019-02-01", "2019-08-01"),
+        *regimen(["carfilzomib", "dexamethasone"], "2019-10-01", "2020-02-01"),
+    ]
     assert len(lines_of_therapy(make_record(therapies=therapies))) == 1
 
 
 def test_bridging_and_car_t_are_one_line():
     therapies = [
-        *regimen(["daratumumab", "pomalidomide", "dexamethasone"], "2021-01-01", "2022-01-10",
-                 stop_reason="progression"),
+        *regimen(
+            ["daratumumab", "pomalidomide", "dexamethasone"],
+            "2021-01-01",
+            "2022-01-10",
+            stop_reason="progression",
+        ),
         *regimen(["carfilzomib", "dexamethasone"], "2022-02-01", "2022-03-20", setting="bridging"),
         course("fludarabine", "2022-04-01", "2022-04-03", setting="conditioning"),
         course("cyclophosphamide", "2022-04-01", "2022-04-03", setting="conditioning"),
@@ -117,8 +140,12 @@ def test_bridging_and_car_t_are_one_line():
 
 def test_car_t_without_bridging_is_its_own_line():
     therapies = [
-        *regimen(["daratumumab", "pomalidomide", "dexamethasone"], "2021-01-01", "2022-01-10",
-                 stop_reason="progression"),
+        *regimen(
+            ["daratumumab", "pomalidomide", "dexamethasone"],
+            "2021-01-01",
+            "2022-01-10",
+            stop_reason="progression",
+        ),
         course("ide-cel", "2022-03-06", "2022-03-06"),
     ]
     assert len(lines_of_therapy(make_record(therapies=therapies))) == 2
@@ -149,7 +176,9 @@ class TestSixtyDayBoundary:
 
     def lines_with_progression_on(self, day: str):
         therapies = regimen(["carfilzomib", "dexamethasone"], "2019-02-01", "2019-08-01")
-        return lines_of_therapy(make_record(therapies=therapies, events=[{"date": day, "type": "progression"}]))
+        return lines_of_therapy(
+            make_record(therapies=therapies, events=[{"date": day, "type": "progression"}])
+        )
 
     def test_day_60_is_refractory(self):
         (line,) = self.lines_with_progression_on("2019-09-30")  # 60 days after 2019-08-01
@@ -171,17 +200,30 @@ def test_less_than_minimal_response_is_refractory():
 
 
 def test_stop_for_progression_is_a_recorded_progression():
-    therapies = regimen(["carfilzomib", "dexamethasone"], "2019-02-01", "2019-08-01", stop_reason="progression")
+    therapies = regimen(
+        ["carfilzomib", "dexamethasone"], "2019-02-01", "2019-08-01", stop_reason="progression"
+    )
     (line,) = lines_of_therapy(make_record(therapies=therapies))
     assert line.refractory_drugs == ("carfilzomib",)
 
 
 def test_primary_refractory_when_no_line_reached_minimal_response():
-    labs = serum([("2019-01-25", 3.0), ("2019-03-01", 2.9), ("2019-04-01", 3.0),
-                  ("2019-06-01", 3.1), ("2019-07-01", 3.0)])
+    labs = serum(
+        [
+            ("2019-01-25", 3.0),
+            ("2019-03-01", 2.9),
+            ("2019-04-01", 3.0),
+            ("2019-06-01", 3.1),
+            ("2019-07-01", 3.0),
+        ]
+    )
     therapies = [
-        *regimen(["bortezomib", "lenalidomide", "dexamethasone"], "2019-02-01", "2019-04-20",
-                 stop_reason="progression"),
+        *regimen(
+            ["bortezomib", "lenalidomide", "dexamethasone"],
+            "2019-02-01",
+            "2019-04-20",
+            stop_reason="progression",
+        ),
         *regimen(["daratumumab", "carfilzomib", "dexamethasone"], "2019-05-01"),
     ]
     lines = lines_of_therapy(make_record(therapies=therapies, labs=labs))
@@ -193,8 +235,11 @@ def test_primary_refractory_when_no_line_reached_minimal_response():
 def test_triple_class_and_penta_refractory():
     therapies = []
     day = D(2018, 1, 1)
-    for drugs in (["bortezomib", "lenalidomide", "dexamethasone"], ["daratumumab", "pomalidomide", "dexamethasone"],
-                  ["carfilzomib", "dexamethasone"]):
+    for drugs in (
+        ["bortezomib", "lenalidomide", "dexamethasone"],
+        ["daratumumab", "pomalidomide", "dexamethasone"],
+        ["carfilzomib", "dexamethasone"],
+    ):
         end = day + dt.timedelta(days=300)
         therapies += regimen(drugs, day.isoformat(), end.isoformat(), stop_reason="progression")
         day = end + dt.timedelta(days=10)
@@ -206,10 +251,19 @@ def test_triple_class_and_penta_refractory():
 
 def test_relapse_off_therapy_is_relapsed_not_refractory():
     # 3.0 -> 0.25 g/dL is a 92% reduction: VGPR (>= 90%), confirmed on 2019-05-01
-    labs = serum([("2019-01-25", 3.0), ("2019-03-01", 1.0), ("2019-04-01", 0.25), ("2019-05-01", 0.2),
-                  ("2021-03-01", 1.2), ("2021-04-01", 1.5)])
-    therapies = regimen(["daratumumab", "lenalidomide", "dexamethasone"], "2019-02-01", "2019-09-01",
-                        stop_reason="completed")
+    labs = serum(
+        [
+            ("2019-01-25", 3.0),
+            ("2019-03-01", 1.0),
+            ("2019-04-01", 0.25),
+            ("2019-05-01", 0.2),
+            ("2021-03-01", 1.2),
+            ("2021-04-01", 1.5),
+        ]
+    )
+    therapies = regimen(
+        ["daratumumab", "lenalidomide", "dexamethasone"], "2019-02-01", "2019-09-01", stop_reason="completed"
+    )
     lines = lines_of_therapy(make_record(therapies=therapies, labs=labs))
     (line,) = lines
     assert line.best_response == "VGPR"

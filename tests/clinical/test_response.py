@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from builders import lab, make_record, serum
 
+from builders import lab, make_record, serum
 from rrmm.clinical.response import (
     Baseline,
     Snapshot,
@@ -151,13 +151,21 @@ class TestConfirmedProgression:
 
     def test_two_consecutive_rises_confirm_progression_dated_at_the_first(self):
         rec = self.record_with(
-            [("2019-12-20", 3.0), ("2020-03-01", 1.0), ("2020-06-01", 0.6), ("2020-07-01", 1.2), ("2020-08-01", 1.3)]
+            [
+                ("2019-12-20", 3.0),
+                ("2020-03-01", 1.0),
+                ("2020-06-01", 0.6),
+                ("2020-07-01", 1.2),
+                ("2020-08-01", 1.3),
+            ]
         )
         found = first_progression(disease_measures(rec), (), D(2020, 1, 1), D(2021, 1, 1))
         assert found is not None and found.date == D(2020, 7, 1) and found.measure == "serum"
 
     def test_a_single_rise_is_not_progression(self):
-        rec = self.record_with([("2019-12-20", 3.0), ("2020-06-01", 0.6), ("2020-07-01", 1.2), ("2020-08-01", 0.7)])
+        rec = self.record_with(
+            [("2019-12-20", 3.0), ("2020-06-01", 0.6), ("2020-07-01", 1.2), ("2020-08-01", 0.7)]
+        )
         assert first_progression(disease_measures(rec), (), D(2020, 1, 1), D(2021, 1, 1)) is None
 
     def test_a_recorded_progression_counts_without_labs(self):
@@ -176,7 +184,12 @@ class TestConfirmedProgression:
 
     def test_flc_only_disease_progresses_on_dflc(self):
         labs = []
-        for day, kappa in (("2019-12-20", 800.0), ("2020-03-01", 60.0), ("2020-04-01", 180.0), ("2020-05-01", 200.0)):
+        for day, kappa in (
+            ("2019-12-20", 800.0),
+            ("2020-03-01", 60.0),
+            ("2020-04-01", 180.0),
+            ("2020-05-01", 200.0),
+        ):
             labs += [lab("flc_kappa", day, kappa, "mg/L"), lab("flc_lambda", day, 10.0, "mg/L")]
         rec = self.record_with([], labs=labs, diagnosis={"date": "2019-12-01", "light_chain": "kappa"})
         found = first_progression(disease_measures(rec), (), D(2020, 1, 1), D(2021, 1, 1))
@@ -185,7 +198,12 @@ class TestConfirmedProgression:
 
     def test_dflc_is_not_used_when_serum_is_measurable(self):
         labs = []
-        for day, kappa in (("2019-12-20", 800.0), ("2020-03-01", 60.0), ("2020-04-01", 400.0), ("2020-05-01", 500.0)):
+        for day, kappa in (
+            ("2019-12-20", 800.0),
+            ("2020-03-01", 60.0),
+            ("2020-04-01", 400.0),
+            ("2020-05-01", 500.0),
+        ):
             labs += [lab("flc_kappa", day, kappa, "mg/L"), lab("flc_lambda", day, 10.0, "mg/L")]
         rec = self.record_with([("2019-12-20", 2.0), ("2020-04-01", 0.3), ("2020-05-01", 0.3)], labs=labs)
         assert first_progression(disease_measures(rec), (), D(2020, 1, 1), D(2021, 1, 1)) is None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from builders import course, lab, make_record, record_dict
 
+from builders import course, lab, make_record, record_dict
 from rrmm.record import RecordError, record_from_json, record_from_mapping
 
 
@@ -44,9 +44,13 @@ class TestUnits:
         assert rec.labs[0].value == pytest.approx(300.0)
         assert rec.labs[0].upper_limit_normal == pytest.approx(240.0)
 
-    @pytest.mark.parametrize("unit", ["U/L", "furlongs", "g/dL/s", "%"])
+    @pytest.mark.parametrize(
+        "unit", ["U/L", "furlongs", "g/dL/s", "%", ")", "10**10**10", "10^(10^10)", "x" * 40]
+    )
     def test_a_unit_that_does_not_convert_names_the_entry(self, unit):
-        err = error_of(labs=[lab("hemoglobin", "2019-01-01", 11.0, "g/dL"), lab("creatinine", "2019-01-01", 1, unit)])
+        err = error_of(
+            labs=[lab("hemoglobin", "2019-01-01", 11.0, "g/dL"), lab("creatinine", "2019-01-01", 1, unit)]
+        )
         assert err.path == "labs[1].unit"
         assert unit in err.message
 
@@ -102,13 +106,17 @@ class TestDates:
         rec = make_record(therapies=[course("bortezomib", "2019-02-01", "2019-06-01")])
         assert rec.evaluation_date.isoformat() == "2019-06-01"
 
-    @pytest.mark.parametrize("bad", ["2019-02-30", "2019/02/01", "01-02-2019", "2019-02-01T10:00:00", 20190201])
+    @pytest.mark.parametrize(
+        "bad", ["2019-02-30", "2019/02/01", "01-02-2019", "2019-02-01T10:00:00", 20190201]
+    )
     def test_a_malformed_date_is_an_error(self, bad):
         err = error_of(therapies=[course("bortezomib", bad)])
         assert err.path == "therapies[0].start"
 
     def test_resolved_before_onset(self):
-        err = error_of(adverse_events=[{"term": "Fatigue", "grade": 2, "onset": "2019-05-01", "resolved": "2019-04-01"}])
+        err = error_of(
+            adverse_events=[{"term": "Fatigue", "grade": 2, "onset": "2019-05-01", "resolved": "2019-04-01"}]
+        )
         assert err.path == "adverse_events[0].resolved"
 
     def test_age_from_birth_date(self):
@@ -135,8 +143,10 @@ class TestShape:
             ({"weight_kg": True}, "weight_kg"),
             ({"performance_status": [{"date": "2019-01-01", "ecog": 5}]}, "performance_status[0].ecog"),
             ({"labs": [lab("hemoglobin", "2019-01-01", -1.0, "g/dL")]}, "labs[0].value"),
-            ({"cytogenetics": [{"date": "2019-01-01", "abnormality": "del(13q)", "present": True}]},
-             "cytogenetics[0].abnormality"),
+            (
+                {"cytogenetics": [{"date": "2019-01-01", "abnormality": "del(13q)", "present": True}]},
+                "cytogenetics[0].abnormality",
+            ),
             ({"sex": "M"}, "sex"),
             ({"diagnosis": {}}, "diagnosis.date"),
         ],

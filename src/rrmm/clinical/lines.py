@@ -4,9 +4,10 @@ Definition (Rajkumar SV, Harousseau JL, Durie B, et al. Consensus recommendation
 of clinical trials: report of the International Myeloma Workshop Consensus Panel 1. Blood 2011;117(18):
 4691-4695. DOI 10.1182/blood-2010-10-299487): "a line of therapy is defined as one or more cycles of a
 planned treatment program", single agents or combinations, "as well as a sequence of treatments
-administered in a planned manner" (induction, transplant, consolidation and maintenance are one line). A new line starts when the planned course is modified to include other agents
-because of progression, relapse or toxicity, or when a planned period off therapy is interrupted by the
-need for more treatment. Dose changes are not a new line.
+administered in a planned manner" (induction, transplant, consolidation and maintenance are one line). A
+new line starts when the planned course is modified to include other agents because of progression, relapse
+or toxicity, or when a planned period off therapy is interrupted by the need for more treatment. Dose
+changes are not a new line.
 
 Electronic records carry drug courses, not lines; the rules that turn one into the other are those of the
 OHDSI treatment-episode work summarised in ``../shared/reference/rrmm-evidence.md``, each a named parameter
@@ -147,7 +148,9 @@ def classify_courses(record: Record) -> list[Course]:
         drug = vocab[t.drug]
         if not drug.is_anti_myeloma:
             continue
-        courses.append(Course(i, t.drug, t.start, t.end, t.setting, t.stop_reason, _role(t, transplants, car_t_days)))
+        courses.append(
+            Course(i, t.drug, t.start, t.end, t.setting, t.stop_reason, _role(t, transplants, car_t_days))
+        )
     return sorted(courses, key=lambda c: (c.start, c.drug, c.index))
 
 
@@ -207,13 +210,19 @@ def _attach_supporting(regimens: list[_Regimen], courses: Sequence[Course], reco
             else:
                 host.courses.append(c)
         elif c.role == "lymphodepletion":
-            infusions = [r for r in regimens if r.is_car_t and 0 <= (r.start - c.start).days <= CONDITIONING_DAYS]
+            infusions = [
+                r for r in regimens if r.is_car_t and 0 <= (r.start - c.start).days <= CONDITIONING_DAYS
+            ]
             (infusions[0] if infusions else _nearest_before(regimens, c.start, c)).courses.append(c)
     for t in sorted(record.transplants, key=lambda t: t.date):
         conditioning = [
-            c for c in courses if c.role == "conditioning" and 0 <= (t.date - c.start).days <= CONDITIONING_DAYS
+            c
+            for c in courses
+            if c.role == "conditioning" and 0 <= (t.date - c.start).days <= CONDITIONING_DAYS
         ]
-        regimens.append(_Regimen(min([t.date, *(c.start for c in conditioning)]), list(conditioning), [t.date]))
+        regimens.append(
+            _Regimen(min([t.date, *(c.start for c in conditioning)]), list(conditioning), [t.date])
+        )
     placed = {c.index for r in regimens for c in r.courses}
     for c in courses:
         if c.role == "conditioning" and c.index not in placed:
@@ -277,7 +286,8 @@ def _group_lines(
             group, notes = lines[-1]
             join = _joins(group, r)
             if join is not None and (
-                join.across_progression or first_progression(measures, recorded, group[0].start, r.start) is None
+                join.across_progression
+                or first_progression(measures, recorded, group[0].start, r.start) is None
             ):
                 group.append(r)
                 notes.append(join.reason)
@@ -312,7 +322,15 @@ def lines_of_therapy(record: Record, as_of: dt.date | None = None) -> tuple[Line
         stop = nxt if nxt is not None else as_of
         lines.append(
             _evaluate_line(
-                number, start, nxt, stop, line_courses, transplants, measures, recorded, responses,
+                number,
+                start,
+                nxt,
+                stop,
+                line_courses,
+                transplants,
+                measures,
+                recorded,
+                responses,
                 tuple(why) + (tuple(notes) if number == 1 else ()),
             )
         )
@@ -378,7 +396,9 @@ def _evaluate_line(
     )
 
 
-def _ended_by(courses: Sequence[Course], last_dose: dt.date | None, progressed_on_therapy: bool) -> str | None:
+def _ended_by(
+    courses: Sequence[Course], last_dose: dt.date | None, progressed_on_therapy: bool
+) -> str | None:
     if progressed_on_therapy:
         return "progression"
     if last_dose is None:

@@ -39,7 +39,9 @@ STATUSES = ("primary_refractory", "relapsed_and_refractory", "relapsed", "no_pro
 def exposed_drugs(lines: Sequence[Line]) -> tuple[str, ...]:
     """Drugs given in any line, without corticosteroids and CAR-T lymphodepletion, sorted."""
     return tuple(
-        sorted({c.drug for line in lines for c in line.courses if c.role not in ("steroid", "lymphodepletion")})
+        sorted(
+            {c.drug for line in lines for c in line.courses if c.role not in ("steroid", "lymphodepletion")}
+        )
     )
 
 
@@ -72,7 +74,8 @@ def prior_class(drugs: Iterable[str], drug_class: str, modality: str | None = No
     """Any of ``drugs`` in ``drug_class`` (and of ``modality`` when given), e.g. prior BCMA CAR-T."""
     vocab = drug_vocabulary()
     return any(
-        vocab[d].drug_class == drug_class and (modality is None or vocab[d].modality == modality) for d in drugs
+        vocab[d].drug_class == drug_class and (modality is None or vocab[d].modality == modality)
+        for d in drugs
     )
 
 

@@ -25,6 +25,7 @@ How the record is read, where the criteria leave a choice to the reader:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -280,7 +281,9 @@ def baseline(measures: DiseaseMeasures, start: dt.date) -> Baseline:
     }
     values = {name: (p.value if p else None) for name, p in picked.items()}
     dates = [p.date for p in picked.values() if p is not None]
-    measurable = measurable_disease(values["serum"], values["urine"], values["involved_flc"], values["flc_ratio"])
+    measurable = measurable_disease(
+        values["serum"], values["urine"], values["involved_flc"], values["flc_ratio"]
+    )
     return Baseline(
         date=max(dates) if dates else start,
         serum=values["serum"],
@@ -394,8 +397,11 @@ def response_category(base: Baseline, now: Snapshot) -> str | None:
         )
         serum_vgpr = serum_red is not None and serum_red >= 0.90
         urine_vgpr = urine_now is None or urine_now < 100.0
-        if only_on_ife or (serum_vgpr and urine_vgpr) or (not serum_measurable and urine_now is not None
-                                                             and urine_now < 100.0):
+        if (
+            only_on_ife
+            or (serum_vgpr and urine_vgpr)
+            or (not serum_measurable and urine_now is not None and urine_now < 100.0)
+        ):
             return "VGPR"
 
         urine_pr = urine_red is None or urine_red >= 0.90 or (urine_now is not None and urine_now < 200.0)
@@ -585,7 +591,7 @@ def response_course(
     ]
     usable = [(d, c) for d, c in graded if c is not None]
     confirmed = []
-    for (day, first), (_, second) in zip(usable, usable[1:], strict=False):
+    for (day, first), (_, second) in itertools.pairwise(usable):
         category = worst_of([first, second])
         if category is not None:
             confirmed.append((day, category))

@@ -138,7 +138,10 @@ def disease_out(state: DiseaseState) -> DiseaseOut:
         prior_car_t=r.prior_car_t,
         status=_judgement(r.status),
         stage=StageOut(
-            iss=state.stage.iss, r_iss=state.stage.r_iss, r2_iss=state.stage.r2_iss, reasons=list(state.stage.reasons)
+            iss=state.stage.iss,
+            r_iss=state.stage.r_iss,
+            r2_iss=state.stage.r2_iss,
+            reasons=list(state.stage.reasons),
         ),
         high_risk=_judgement(state.high_risk),
         current_response=state.current_response.value,

@@ -75,7 +75,9 @@ def record_from_json(text: str | bytes) -> Record:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RecordError("record", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise RecordError(
+            "record", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     except UnicodeDecodeError:
         raise RecordError("record", "not UTF-8 text") from None
     return record_from_mapping(data)

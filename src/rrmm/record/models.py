@@ -1,4 +1,6 @@
-"""The patient record, version 1: frozen pydantic models of ``../shared/contracts/patient-record.schema.json``.
+"""The patient record, version 1: frozen pydantic models of the contract's patient-record schema.
+
+The schema is ``../shared/contracts/patient-record.schema.json``.
 
 The models mirror the schema field for field (``extra="forbid"``, the same enums and bounds) and add what a
 JSON Schema cannot say:
@@ -19,13 +21,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    StrictBool,
-    StrictFloat,
-    StrictInt,
     BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
     field_validator,
     model_validator,
 )
@@ -44,14 +46,20 @@ def _parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str) or not _ISO_DATE.match(value):
-        raise PydanticCustomError("date_type", "expected a date as YYYY-MM-DD, got {value!r}", {"value": value})
+        raise PydanticCustomError(
+            "date_type", "expected a date as YYYY-MM-DD, got {value!r}", {"value": value}
+        )
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise PydanticCustomError("date_value", "{value!r} is not a calendar date", {"value": value}) from None
+        raise PydanticCustomError(
+            "date_value", "{value!r} is not a calendar date", {"value": value}
+        ) from None
 
 
-Date = Annotated[dt.date, BeforeValidator(_parse_date), PlainSerializer(lambda d: d.isoformat(), return_type=str)]
+Date = Annotated[
+    dt.date, BeforeValidator(_parse_date), PlainSerializer(lambda d: d.isoformat(), return_type=str)
+]
 
 Sex = Literal["female", "male", "other", "unknown"]
 Response = Literal["sCR", "CR", "VGPR", "PR", "MR", "SD", "PD"]
@@ -345,7 +353,9 @@ class Record(_Model):
             )
         if self.diagnosis.date > as_of:
             raise PydanticCustomError(
-                "date_order", "diagnosis date is after as_of {as_of}", {"as_of": str(as_of), "field": "diagnosis.date"}
+                "date_order",
+                "diagnosis date is after as_of {as_of}",
+                {"as_of": str(as_of), "field": "diagnosis.date"},
             )
         for name, fields in _DATED:
             for index, entry in enumerate(getattr(self, name)):
@@ -355,7 +365,11 @@ class Record(_Model):
                         raise PydanticCustomError(
                             "date_order",
                             "{when} is after as_of {as_of}",
-                            {"when": when.isoformat(), "as_of": as_of.isoformat(), "field": f"{name}[{index}].{field}"},
+                            {
+                                "when": when.isoformat(),
+                                "as_of": as_of.isoformat(),
+                                "field": f"{name}[{index}].{field}",
+                            },
                         )
         return self
 
@@ -379,7 +393,9 @@ class Record(_Model):
             return when.year - b.year - ((when.month, when.day) < (b.month, b.day))
         if self.age is None:
             return None
-        years_before = self.evaluation_date.year - when.year - (
-            (self.evaluation_date.month, self.evaluation_date.day) < (when.month, when.day)
+        years_before = (
+            self.evaluation_date.year
+            - when.year
+            - ((self.evaluation_date.month, self.evaluation_date.day) < (when.month, when.day))
         )
         return self.age - years_before

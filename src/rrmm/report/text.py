@@ -27,10 +27,15 @@ def render_plan(plan: Plan, console: Console) -> None:
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
-    head.add_row("Patient", f"{plan.patient_id}   as of {plan.as_of}   age {d.age if d.age is not None else 'unknown'}")
+    head.add_row(
+        "Patient", f"{plan.patient_id}   as of {plan.as_of}   age {d.age if d.age is not None else 'unknown'}"
+    )
     head.add_row("Status", _judged(d.status))
     head.add_row("Lines of therapy", str(d.lines_of_therapy))
-    head.add_row("Current response", f"{d.current_response or 'not assessable'} ({'; '.join(d.current_response_reasons)})")
+    head.add_row(
+        "Current response",
+        f"{d.current_response or 'not assessable'} ({'; '.join(d.current_response_reasons)})",
+    )
     head.add_row("Exposed classes", ", ".join(d.exposed_classes) or "none")
     head.add_row("Refractory to", ", ".join(d.refractory_drugs) or "none")
     flags = [
@@ -74,4 +79,6 @@ def render_plan(plan: Plan, console: Console) -> None:
     if plan.warnings:
         parts.append(Text("Warnings:\n" + "\n".join(f"- {w}" for w in plan.warnings), style="yellow"))
     kb = plan.knowledge_base
-    console.print(Panel(Group(*parts), title=f"rrmm plan (knowledge base {kb.version}, reviewed {kb.reviewed})"))
+    console.print(
+        Panel(Group(*parts), title=f"rrmm plan (knowledge base {kb.version}, reviewed {kb.reviewed})")
+    )
