@@ -13,9 +13,11 @@ could not be opened beyond their first pages):
   Confirmed only as quoted in a review (Blood Cancer J 2022, DOI 10.1038/s41408-022-00645-1). The
   EHA-ESMO 2021 guideline (Dimopoulos MA, et al. Ann Oncol 2021, DOI 10.1016/j.annonc.2020.11.014) was
   found, but its wording on age could not be read.
-- Performance status: ECOG 3-4 as a bar to ASCT unless caused by myeloma bone disease is the Mayo Clinic
-  (mSMART) practice (Gonsalves WI, et al. Bone Marrow Transplant 2019;54(3):353-367,
+- Performance status: ECOG 3-4 as a bar to ASCT unless caused by myeloma bone disease is said to be the
+  Mayo Clinic (mSMART) practice (Gonsalves WI, et al. Bone Marrow Transplant 2019;54(3):353-367,
   DOI 10.1038/s41409-018-0264-8). NOT confirmed: the statement's eligibility section could not be read.
+  Until it is, ECOG 3-4 leaves eligibility open (``None``) with a reason asking for a fitness assessment,
+  rather than deciding on an unchecked threshold.
 - Kidney: renal impairment, dialysis included, is not an absolute bar. CIBMTR analysis of 1,492 patients
   (Bone Marrow Transplant 2017;52(12):1616-1622, DOI 10.1038/bmt.2017.198), abstract: 35 patients on
   dialysis before ASCT, 34 became dialysis-independent; "AHCT is safe and effective in patients with MM with
@@ -48,7 +50,8 @@ TRANSPLANT_AGE_LIMIT = 70  # above this age, not a transplant candidate by defau
 TRANSPLANT_AGE_FIT_ONLY_FROM = 65  # from this age to the limit, only fit patients
 
 # mSMART (Gonsalves et al., Bone Marrow Transplant 2019;54(3):353-367, DOI 10.1038/s41409-018-0264-8):
-# ECOG 3 or 4 bars ASCT unless due to myeloma bone disease. NOT confirmed against the text (module docstring).
+# ECOG 3 or 4 bars ASCT unless due to myeloma bone disease. NOT confirmed against the text (module docstring),
+# so it opens the question instead of answering it.
 ECOG_TRANSPLANT_BAR = 3
 
 _CIBMTR_RENAL = "CIBMTR, Bone Marrow Transplant 2017, DOI 10.1038/bmt.2017.198"
@@ -78,7 +81,7 @@ def transplant_eligibility(
     """Whether the patient is a candidate for high-dose melphalan with ASCT on ``at``, by guideline defaults.
 
     Sources and their confirmation are listed in the module docstring: age limit 70, "fit only" from 65
-    (ESMO 2017, Moreau et al., Ann Oncol 2017, DOI 10.1093/annonc/mdx096); ECOG 3-4 (mSMART, Gonsalves et al.,
+    (ESMO 2017, Moreau et al., Ann Oncol 2017, DOI 10.1093/annonc/mdx096); ECOG 3-4 opens the question (mSMART, Gonsalves et al.,
     Bone Marrow Transplant 2019, DOI 10.1038/s41409-018-0264-8; not confirmed); dialysis not a bar (CIBMTR,
     Bone Marrow Transplant 2017, DOI 10.1038/bmt.2017.198).
 
@@ -96,9 +99,9 @@ def transplant_eligibility(
     Returns
     -------
     Assessment[bool]
-        ``False`` when the patient declines transplant, is older than :data:`TRANSPLANT_AGE_LIMIT` or has ECOG
-        :data:`ECOG_TRANSPLANT_BAR` or worse; otherwise ``None`` when age or ECOG is unknown or heart failure
-        is recorded; otherwise ``True``. Reasons put what excludes first, then what is open, then the rest.
+        ``False`` when the patient declines transplant or is older than :data:`TRANSPLANT_AGE_LIMIT`;
+        otherwise ``None`` when age or ECOG is unknown, ECOG is :data:`ECOG_TRANSPLANT_BAR` or worse, or heart
+        failure is recorded; otherwise ``True``. Reasons put what excludes first, then what is open, then the rest.
     """
     excluded: list[str] = []
     open_: list[str] = []
@@ -128,9 +131,9 @@ def transplant_eligibility(
         open_.extend(ecog.reasons or ("ECOG performance status unknown",))
     elif ecog.value >= ECOG_TRANSPLANT_BAR:
         when = "; ".join(ecog.reasons) or f"ECOG {ecog.value}"
-        excluded.append(
-            f"{when}: ECOG {ECOG_TRANSPLANT_BAR}-4 bars transplant unless caused by myeloma bone disease "
-            "(mSMART)"
+        open_.append(
+            f"{when}: poor performance status; fitness for high-dose melphalan needs assessment (an ECOG "
+            f"{ECOG_TRANSPLANT_BAR}-4 bar, attributed to mSMART, is not yet verified against its source)"
         )
     else:
         notes.extend(ecog.reasons or (f"ECOG {ecog.value}",))
