@@ -81,9 +81,9 @@ def transplant_eligibility(
     """Whether the patient is a candidate for high-dose melphalan with ASCT on ``at``, by guideline defaults.
 
     Sources and their confirmation are listed in the module docstring: age limit 70, "fit only" from 65
-    (ESMO 2017, Moreau et al., Ann Oncol 2017, DOI 10.1093/annonc/mdx096); ECOG 3-4 opens the question (mSMART, Gonsalves et al.,
-    Bone Marrow Transplant 2019, DOI 10.1038/s41409-018-0264-8; not confirmed); dialysis not a bar (CIBMTR,
-    Bone Marrow Transplant 2017, DOI 10.1038/bmt.2017.198).
+    (ESMO 2017, Moreau et al., Ann Oncol 2017, DOI 10.1093/annonc/mdx096); ECOG 3-4 opens the question
+    (mSMART, Gonsalves et al., Bone Marrow Transplant 2019, DOI 10.1038/s41409-018-0264-8; not confirmed);
+    dialysis not a bar (CIBMTR, Bone Marrow Transplant 2017, DOI 10.1038/bmt.2017.198).
 
     Parameters
     ----------
@@ -101,7 +101,8 @@ def transplant_eligibility(
     Assessment[bool]
         ``False`` when the patient declines transplant or is older than :data:`TRANSPLANT_AGE_LIMIT`;
         otherwise ``None`` when age or ECOG is unknown, ECOG is :data:`ECOG_TRANSPLANT_BAR` or worse, or heart
-        failure is recorded; otherwise ``True``. Reasons put what excludes first, then what is open, then the rest.
+        failure is recorded; otherwise ``True``. Reasons put what excludes first, then what is open, then
+        the rest.
     """
     excluded: list[str] = []
     open_: list[str] = []
