@@ -60,7 +60,8 @@ def plan(
     else:
         from rrmm.report.text import render_plan
 
-        render_plan(result, Console())
+        console = Console()
+        render_plan(result, Console(width=max(console.width, 110)) if not console.is_terminal else console)
 
 
 @app.command()

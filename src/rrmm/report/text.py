@@ -16,9 +16,8 @@ def _yes_no(value: object) -> str:
 
 def _judged(j: Judgement) -> str:
     reasons = "; ".join(j.reasons)
-    return f"{_yes_no(j.value) if isinstance(j.value, bool) or j.value is None else j.value}" + (
-        f" ({reasons})" if reasons else ""
-    )
+    shown = _yes_no(j.value) if isinstance(j.value, bool) or j.value is None else str(j.value).replace("_", " ")
+    return shown + (f" ({reasons})" if reasons else "")
 
 
 def render_plan(plan: Plan, console: Console) -> None:
@@ -63,7 +62,7 @@ def render_plan(plan: Plan, console: Console) -> None:
 
     lines = Table(title="Lines of therapy", expand=True)
     for col in ("#", "start", "end", "drugs", "best", "ended by", "refractory"):
-        lines.add_column(col)
+        lines.add_column(col, overflow="fold", no_wrap=col in ("#", "start", "end", "best"))
     for line in d.lines:
         drugs = ", ".join(line.drugs) + (" + ASCT" if line.includes_transplant else "")
         lines.add_row(
