@@ -16,7 +16,8 @@ def _yes_no(value: object) -> str:
 
 def _judged(j: Judgement) -> str:
     reasons = "; ".join(j.reasons)
-    shown = _yes_no(j.value) if isinstance(j.value, bool) or j.value is None else str(j.value).replace("_", " ")
+    plain = isinstance(j.value, bool) or j.value is None
+    shown = _yes_no(j.value) if plain else str(j.value).replace("_", " ")
     return shown + (f" ({reasons})" if reasons else "")
 
 
