@@ -568,18 +568,6 @@ def variant(name: str, change: Any) -> DiseaseOut:
     return build_plan(record_from_mapping(data)).disease
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "response.response_category grades CR from immunofixation and marrow results up to 60 days AFTER the "
-        "assessment (CR_EVIDENCE_DAYS, either side) without looking at that day's own serum M-protein: an "
-        "assessment with an M-spike still measured by electrophoresis (0.1 g/dL) is graded CR because of a "
-        "negative immunofixation 4 weeks later. IMWG 2016: CR needs a negative immunofixation, and a "
-        "protein 'detectable by immunofixation but not on electrophoresis' is VGPR, so a measured M-spike "
-        "excludes CR on that date. Here CR is then 'confirmed' by a single CR-compatible assessment "
-        "(2016-10-31)."
-    ),
-)
 def test_an_m_spike_on_the_day_rules_out_cr():
     def change(data: dict[str, Any]) -> None:
         # late-relapse example: the M-spike is still 0.1 g/dL on 2016-10-03 (instead of 0), and there is no
@@ -596,17 +584,6 @@ def test_an_m_spike_on_the_day_rules_out_cr():
     assert d.lines[0].best_response == "VGPR"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "evidence.first_therapy_start takes the earliest of ALL therapies, bone agents included, so "
-        "zoledronic acid given on the day of diagnosis (role: supportive in drugs.yaml, 'not anti-myeloma "
-        "therapy: it never makes a line or an exposure') closes the 'at diagnosis' window before the "
-        "marrow FISH of three days later: del(17p), t(4;14) and 1q are then 'not tested' and R2-ISS "
-        "becomes unknown. The window should end at the first anti-myeloma therapy (a bisphosphonate does "
-        "not treat the clone that FISH and beta-2 microglobulin describe)."
-    ),
-)
 def test_a_bone_agent_does_not_close_the_diagnosis_window():
     def change(data: dict[str, Any]) -> None:
         # demo example: zoledronic acid started on the day of diagnosis (2021-03-02) instead of 2021-03-22

@@ -83,6 +83,10 @@ class TestResponseCategory:
         assert response_category(base(3.0), snap(0.0, ife_s=False, ife_u=False, marrow=5.0)) == "VGPR"
         assert response_category(base(3.0), snap(0.0, ife_s=False, ife_u=False)) == "VGPR"  # no marrow
 
+    def test_an_m_spike_on_electrophoresis_rules_out_cr(self):
+        # detectable by electrophoresis: not CR whatever the immunofixation says (VGPR at 97% reduction)
+        assert response_category(base(3.0), snap(0.1, ife_s=False, ife_u=False, marrow=2.0)) == "VGPR"
+
     def test_stringent_cr_adds_a_normal_flc_ratio_and_no_clonal_cells(self):
         cr = dict(ife_s=False, ife_u=False, marrow=2.0)
         assert response_category(base(3.0), snap(0.0, ratio=1.0, mrd=True, **cr)) == "sCR"

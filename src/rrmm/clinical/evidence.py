@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rrmm.record import Cytogenetics, Lab, Record
+from rrmm.terminology import drug_vocabulary
 
 #: Days before or after the diagnosis date within which a value counts as "at diagnosis" (rrmm convention:
 #: the diagnostic work-up -- marrow, FISH, beta-2 microglobulin, albumin, LDH -- is usually complete within
@@ -71,8 +72,12 @@ def number(value: float) -> str:
 
 
 def first_therapy_start(record: Record) -> dt.date | None:
-    """The earliest start date of any therapy in the record, or ``None`` when there is none."""
-    return min((t.start for t in record.therapies), default=None)
+    """The earliest start of anti-myeloma therapy in the record, or ``None`` when there is none.
+
+    Supportive drugs (bone agents) do not count: they do not treat the clone that staging describes.
+    """
+    vocab = drug_vocabulary()
+    return min((t.start for t in record.therapies if vocab[t.drug].is_anti_myeloma), default=None)
 
 
 def diagnosis_window(record: Record) -> Window:

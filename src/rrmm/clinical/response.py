@@ -14,9 +14,11 @@ How the record is read, where the criteria leave a choice to the reader:
 - Every response category and progression needs two consecutive assessments ("confirmed"); a category is
   confirmed at the first of the two, and the lower of the two categories is the one confirmed. Marrow and
   imaging findings need no confirmation (IMWG 2016, Table 3 footnotes).
-- Complete response needs a negative serum and urine immunofixation and marrow plasma cells below 5% within
-  :data:`CR_EVIDENCE_DAYS` of the assessment; stringent CR in addition a normal FLC ratio and a negative
-  marrow MRD test, which stands in for "absence of clonal cells" (the record holds no immunohistochemistry).
+- Complete response needs no M-protein measured by electrophoresis that day, a negative serum and urine
+  immunofixation within :data:`CR_EVIDENCE_DAYS` of the assessment, and marrow plasma cells below 5% in the
+  latest marrow up to :data:`CR_EVIDENCE_DAYS` after it (marrow needs no confirmation, so one marrow serves
+  both assessments that confirm a CR); stringent CR in addition a normal FLC ratio and a negative marrow MRD
+  test, which stands in for "absence of clonal cells" (the record holds no immunohistochemistry).
   Without that evidence the response is graded on M-protein alone (VGPR at most): never a guess upwards.
 - A urine M-protein that was measurable at baseline but not measured again does not block a serum-based
   response; it is used whenever a result exists.
@@ -326,15 +328,17 @@ class Snapshot:
 
 
 def snapshot(measures: DiseaseMeasures, day: dt.date) -> Snapshot:
-    """What is known on ``day``: lab results of that day or carried from :data:`LAB_CARRY_DAYS` before."""
-    marrow_near = [p for p in measures.marrow if abs((p.date - day).days) <= CR_EVIDENCE_DAYS]
+    """What is known on ``day``: lab results of that day or carried from :data:`LAB_CARRY_DAYS` before;
+    immunofixation within :data:`CR_EVIDENCE_DAYS`; the latest marrow up to :data:`CR_EVIDENCE_DAYS` after."""
+    horizon = day + dt.timedelta(days=CR_EVIDENCE_DAYS)
+    marrow_known = [p for p in measures.marrow if p.date <= horizon]
     return Snapshot(
         date=day,
         serum=_value_on_or_before(measures.serum, day, LAB_CARRY_DAYS),
         urine=_value_on_or_before(measures.urine, day, LAB_CARRY_DAYS),
         dflc=_value_on_or_before(measures.dflc, day, LAB_CARRY_DAYS),
         flc_ratio=_value_on_or_before(measures.flc_ratio, day, LAB_CARRY_DAYS),
-        marrow=marrow_near[-1].value if marrow_near else None,
+        marrow=marrow_known[-1].value if marrow_known else None,
         ife_serum_positive=_latest_within(measures.ife_serum, day, CR_EVIDENCE_DAYS),
         ife_urine_positive=_latest_within(measures.ife_urine, day, CR_EVIDENCE_DAYS),
         mrd_negative=any(abs((d - day).days) <= CR_EVIDENCE_DAYS for d in measures.mrd_negative),
@@ -348,8 +352,8 @@ def response_category(base: Baseline, now: Snapshot) -> str | None:
     measure that carries the response was not drawn).
 
     - sCR: CR plus a normal FLC ratio and no clonal plasma cells in the marrow (read as MRD-negative).
-    - CR: negative serum and urine immunofixation and < 5% marrow plasma cells (FLC-only disease: also a
-      normal FLC ratio).
+    - CR: no M-protein on electrophoresis, negative serum and urine immunofixation and < 5% marrow plasma
+      cells (FLC-only disease: also a normal FLC ratio).
     - VGPR: M-protein detectable by immunofixation but not by electrophoresis, or >= 90% reduction in serum
       M-protein plus urine M-protein < 100 mg/24 h; FLC-only disease: >= 90% decrease in dFLC.
     - PR: >= 50% reduction in serum M-protein and reduction in urine M-protein by >= 90% or to < 200 mg/24 h;
@@ -373,8 +377,10 @@ def response_category(base: Baseline, now: Snapshot) -> str | None:
     if flc_only and now.dflc is None:
         return None
 
+    no_m_spike = (now.serum is None or now.serum == 0) and (now.urine is None or now.urine == 0)
     complete = (
-        now.ife_serum_positive is False
+        no_m_spike
+        and now.ife_serum_positive is False
         and now.ife_urine_positive is False
         and now.marrow is not None
         and now.marrow < CR_MARROW_PC_BELOW
