@@ -138,6 +138,22 @@ def test_bridging_and_car_t_are_one_line():
     assert "cyclophosphamide" not in refractoriness(lines).exposed_drugs  # lymphodepletion is not an exposure
 
 
+def test_lymphodepletion_awaiting_infusion_joins_the_bridging_line():
+    therapies = [
+        *regimen(
+            ["daratumumab", "pomalidomide", "dexamethasone"],
+            "2021-01-01",
+            "2022-01-10",
+            stop_reason="progression",
+        ),
+        *regimen(["carfilzomib", "dexamethasone"], "2022-02-01", "2022-03-20", setting="bridging"),
+        *regimen(["fludarabine", "cyclophosphamide"], "2022-04-01", "2022-04-03", setting="conditioning"),
+    ]
+    lines = lines_of_therapy(make_record(therapies=therapies, as_of="2022-04-04"))
+    assert len(lines) == 2
+    assert lines[1].drugs == ("carfilzomib", "cyclophosphamide", "dexamethasone", "fludarabine")
+
+
 def test_car_t_without_bridging_is_its_own_line():
     therapies = [
         *regimen(

@@ -223,11 +223,13 @@ def _attach_supporting(regimens: list[_Regimen], courses: Sequence[Course], reco
         regimens.append(
             _Regimen(min([t.date, *(c.start for c in conditioning)]), list(conditioning), [t.date])
         )
+    regimens.sort(key=lambda r: (r.start, 0 if r.transplants else 1))
     placed = {c.index for r in regimens for c in r.courses}
     for c in courses:
         if c.role == "conditioning" and c.index not in placed:
-            regimens.append(_Regimen(c.start, [c]))  # conditioning with no recorded transplant
-    regimens.sort(key=lambda r: (r.start, 0 if r.transplants else 1))
+            # conditioning with no transplant or infusion recorded (yet): part of the line it follows
+            _nearest_before(regimens, c.start, c).courses.append(c)
+            notes.append(f"{c.drug} conditioning on {c.start} with no transplant or CAR-T infusion recorded")
     return notes
 
 
