@@ -33,7 +33,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from rrmm.record.units import UnitError, to_canonical
+from rrmm.record.units import UnitError, test_units, to_canonical
 from rrmm.terminology import UnknownDrugError, drug_vocabulary
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -191,14 +191,11 @@ class Lab(_Model):
         if not isinstance(data, dict):
             return data
         test, value, unit = data.get("test"), data.get("value"), data.get("unit")
-        numeric = isinstance(value, int | float) and not isinstance(value, bool)
-        if not (isinstance(test, str) and numeric and isinstance(unit, str) and unit):
+        if isinstance(value, bool) or not isinstance(value, int | float):
             return data  # field validation reports what is missing or mistyped
+        if not (isinstance(test, str) and test in test_units() and isinstance(unit, str) and unit):
+            return data
         try:
-            from rrmm.record.units import test_units
-
-            if test not in test_units():
-                return data
             canonical_value, canonical = to_canonical(test, float(value), unit)
             converted = dict(data, value=canonical_value, unit=canonical)
             uln = data.get("upper_limit_normal")

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import pint
 import yaml
@@ -34,8 +35,8 @@ def test_units() -> dict[str, TestUnit]:
 
 
 @cache
-def _registry() -> pint.UnitRegistry:
-    ureg = pint.UnitRegistry(case_sensitive=True)
+def _registry() -> pint.UnitRegistry[Any]:
+    ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(case_sensitive=True)
     # "cells" counts are dimensionless; "U" is pint's enzyme unit (micromole per minute).
     ureg.define("cell = [] = cells")
     ureg.define("IU_enzyme = U")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -32,8 +32,8 @@ DrugClass = Literal[
 ]
 Modality = Literal["CAR-T", "bispecific", "ADC"]
 
-DRUG_CLASSES: tuple[str, ...] = DrugClass.__args__
-MODALITIES: tuple[str, ...] = Modality.__args__
+DRUG_CLASSES: tuple[str, ...] = get_args(DrugClass)
+MODALITIES: tuple[str, ...] = get_args(Modality)
 
 
 class UnknownDrugError(ValueError):
