@@ -298,15 +298,18 @@ def _group_lines(
     return lines
 
 
-def lines_of_therapy(record: Record, as_of: dt.date | None = None) -> tuple[Line, ...]:
+def lines_of_therapy(
+    record: Record, as_of: dt.date | None = None, measures: DiseaseMeasures | None = None
+) -> tuple[Line, ...]:
     """The record's lines of therapy, in order, each with its response, end and refractory drugs.
 
     Implements the IMWG definition of a line (Rajkumar et al., Blood 2011) with the episode rules of this
-    module; refractoriness per line follows :func:`refractory_in_line`.
+    module; refractoriness per line follows :func:`refractory_in_line`. ``measures`` may be passed when the
+    caller has already collected them with :func:`disease_measures`.
     """
     as_of = as_of or record.evaluation_date
     courses = classify_courses(record)
-    measures = disease_measures(record)
+    measures = measures or disease_measures(record)
     recorded = tuple(sorted(set(recorded_progressions(record)) | set(_progressions_from_stops(courses))))
     regimens = _build_regimens(courses, recorded)
     notes = _attach_supporting(regimens, courses, record)

@@ -26,6 +26,7 @@ How the record is read, where the criteria leave a choice to the reader:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Sequence
@@ -202,23 +203,26 @@ def recorded_responses(record: Record) -> tuple[tuple[dt.date, str], ...]:
     )
 
 
+def _latest_on_or_before(series: Sequence[Point], day: dt.date) -> int:
+    """Index of the latest point dated ``day`` or earlier in a date-sorted series (-1 if none)."""
+    return bisect.bisect_right(series, day, key=lambda p: p.date) - 1
+
+
 def _value_on_or_before(series: Sequence[Point], day: dt.date, lookback: int) -> float | None:
-    found = None
-    for p in series:
-        if p.date > day:
-            break
-        if (day - p.date).days <= lookback:
-            found = p.value
-    return found
+    i = _latest_on_or_before(series, day)
+    if i >= 0 and (day - series[i].date).days <= lookback:
+        return series[i].value
+    return None
 
 
 def _baseline_value(series: Sequence[Point], start: dt.date) -> Point | None:
     """The latest result in the baseline window of a line starting at ``start``."""
-    before = [p for p in series if 0 <= (start - p.date).days <= BASELINE_LOOKBACK_DAYS]
-    if before:
-        return before[-1]
-    after = [p for p in series if 0 < (p.date - start).days <= BASELINE_LOOKAHEAD_DAYS]
-    return after[0] if after else None
+    i = _latest_on_or_before(series, start)
+    if i >= 0 and (start - series[i].date).days <= BASELINE_LOOKBACK_DAYS:
+        return series[i]
+    if i + 1 < len(series) and (series[i + 1].date - start).days <= BASELINE_LOOKAHEAD_DAYS:
+        return series[i + 1]
+    return None
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,8 @@ def current_response(lines: Sequence[Line]) -> Assessment[str]:
 def disease_state(record: Record) -> DiseaseState:
     """Work out the disease state of a validated record at its ``as_of`` date."""
     as_of = record.evaluation_date
-    lines = lines_of_therapy(record, as_of)
     measures = disease_measures(record)
+    lines = lines_of_therapy(record, as_of, measures)
     first_start = lines[0].start if lines else as_of
     ecog = current_ecog(record, as_of)
     kidney = kidney_function(record, as_of)

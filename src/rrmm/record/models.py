@@ -193,8 +193,11 @@ class Lab(_Model):
         test, value, unit = data.get("test"), data.get("value"), data.get("unit")
         if isinstance(value, bool) or not isinstance(value, int | float):
             return data  # field validation reports what is missing or mistyped
-        if not (isinstance(test, str) and test in test_units() and isinstance(unit, str) and unit):
+        units = test_units()
+        if not (isinstance(test, str) and test in units and isinstance(unit, str) and unit):
             return data
+        if unit == units[test].canonical:
+            return data  # already canonical: nothing to convert
         try:
             canonical_value, canonical = to_canonical(test, float(value), unit)
             converted = dict(data, value=canonical_value, unit=canonical)
