@@ -105,3 +105,19 @@ def test_the_installed_command_separates_stdout_and_stderr():
         timeout=60,
     )
     assert proc.returncode == 2 and proc.stdout == "" and "id" in proc.stderr
+
+
+def test_synth_writes_valid_records_to_stdout_and_to_a_folder(tmp_path):
+    from rrmm.record import record_from_mapping
+
+    result = run(["synth", "--n", "3", "--seed", "5"])
+    assert result.exit_code == 0
+    records = json.loads(result.stdout)
+    assert len(records) == 3
+    for rec in records:
+        record_from_mapping(rec)
+    result = run(["synth", "--n", "2", "--seed", "5", "--out", str(tmp_path)])
+    assert result.exit_code == 0
+    written = sorted(tmp_path.glob("*.json"))
+    assert len(written) == 2
+    assert json.loads(written[0].read_text()) == records[0]  # same seed, same records
