@@ -28,6 +28,11 @@ class Format(StrEnum):
     json = "json"
 
 
+class Jurisdiction(StrEnum):
+    us = "us"
+    eu = "eu"
+
+
 def _fail(message: str) -> typer.Exit:
     """One line on stderr, exit code 2, nothing on stdout."""
     sys.stderr.write(f"rrmm: error: {message}\n")
@@ -50,11 +55,14 @@ def read_record(source: str) -> Record:
 def plan(
     record: Annotated[str, typer.Argument(help="Patient record (JSON, schema version 1), or - for stdin.")],
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    jurisdiction: Annotated[
+        Jurisdiction, typer.Option("--jurisdiction", "-j", help="Whose drug approvals apply.")
+    ] = Jurisdiction.us,
 ) -> None:
-    """Work out the disease state and the plan for one patient record."""
+    """Work out the disease state and the ranked, explained treatment options for one patient record."""
     from rrmm.planning import build_plan
 
-    result = build_plan(read_record(record))
+    result = build_plan(read_record(record), jurisdiction.value)
     if format is Format.json:
         sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
     else:
@@ -62,6 +70,36 @@ def plan(
 
         console = Console()
         render_plan(result, Console(width=max(console.width, 110)) if not console.is_terminal else console)
+
+
+@app.command()
+def regimens(
+    regimen_id: Annotated[str | None, typer.Argument(help="Show one regimen in full.")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+) -> None:
+    """List the regimens of the knowledge base, or show one with its evidence and rules."""
+    from rrmm.knowledge import knowledge_base
+    from rrmm.report.text import render_regimen, render_regimens
+
+    kb = knowledge_base()
+    if regimen_id is None:
+        if format is Format.json:
+            sys.stdout.write(
+                json.dumps([r.model_dump(mode="json") for r in kb.regimens], indent=2, default=str)
+            )
+            sys.stdout.write("\n")
+        else:
+            render_regimens(kb, Console())
+        return
+    try:
+        regimen = kb.regimen(regimen_id)
+    except KeyError:
+        known = ", ".join(r.id for r in kb.regimens)
+        raise _fail(f"no regimen {regimen_id!r} in the knowledge base (known: {known})") from None
+    if format is Format.json:
+        sys.stdout.write(json.dumps(regimen.model_dump(mode="json"), indent=2, default=str) + "\n")
+    else:
+        render_regimen(regimen, Console())
 
 
 @app.command()

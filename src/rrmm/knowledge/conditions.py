@@ -53,31 +53,96 @@ from typing import Any
 COMPARATORS = frozenset({"at_least", "at_most", "above", "below", "above_uln_times", "below_uln_times"})
 
 _BOOL_KEYS = frozenset(
-    {"triple_class_exposed", "triple_class_refractory", "penta_refractory", "dialysis", "high_risk",
-     "transplant_eligible"}
+    {
+        "triple_class_exposed",
+        "triple_class_refractory",
+        "penta_refractory",
+        "dialysis",
+        "high_risk",
+        "transplant_eligible",
+    }
 )
 _TOKEN_KEYS = frozenset({"exposed", "refractory", "regimen_has"})
-_RANGE_KEYS = frozenset({"prior_lines", "neuropathy_grade", "crcl", "ecog", "age",
-                         "months_from_transplant_to_progression"})
+_RANGE_KEYS = frozenset(
+    {"prior_lines", "neuropathy_grade", "crcl", "ecog", "age", "months_from_transplant_to_progression"}
+)
 _CHOICES: dict[str, frozenset[str]] = {
     "status": frozenset({"primary_refractory", "relapsed_and_refractory", "relapsed", "no_progression"}),
-    "diagnosis": frozenset({"plasma_cell_leukemia", "extramedullary_disease", "cns_involvement", "al_amyloidosis"}),
+    "diagnosis": frozenset(
+        {"plasma_cell_leukemia", "extramedullary_disease", "cns_involvement", "al_amyloidosis"}
+    ),
     "prior_transplant": frozenset({"autologous", "allogeneic"}),
     "preference": frozenset({"oral_only", "declines_cell_therapy", "declines_transplant"}),
-    "cytogenetics": frozenset({"t(4;14)", "t(14;16)", "t(14;20)", "t(11;14)", "t(6;14)", "del(17p)",
-                               "TP53 mutation", "gain(1q)", "amp(1q)", "del(1p)", "hyperdiploidy"}),
-    "comorbidity": frozenset({
-        "peripheral_neuropathy", "heart_failure", "coronary_artery_disease", "arrhythmia",
-        "uncontrolled_hypertension", "prior_vte", "diabetes", "copd", "chronic_kidney_disease", "dialysis",
-        "cirrhosis", "hepatitis_b", "hepatitis_c", "hiv", "active_infection", "prior_malignancy", "dementia",
-        "corneal_disease"}),
+    "cytogenetics": frozenset(
+        {
+            "t(4;14)",
+            "t(14;16)",
+            "t(14;20)",
+            "t(11;14)",
+            "t(6;14)",
+            "del(17p)",
+            "TP53 mutation",
+            "gain(1q)",
+            "amp(1q)",
+            "del(1p)",
+            "hyperdiploidy",
+        }
+    ),
+    "comorbidity": frozenset(
+        {
+            "peripheral_neuropathy",
+            "heart_failure",
+            "coronary_artery_disease",
+            "arrhythmia",
+            "uncontrolled_hypertension",
+            "prior_vte",
+            "diabetes",
+            "copd",
+            "chronic_kidney_disease",
+            "dialysis",
+            "cirrhosis",
+            "hepatitis_b",
+            "hepatitis_c",
+            "hiv",
+            "active_infection",
+            "prior_malignancy",
+            "dementia",
+            "corneal_disease",
+        }
+    ),
 }
-LAB_TESTS = frozenset({
-    "m_protein_serum", "m_protein_urine_24h", "flc_kappa", "flc_lambda", "bm_plasma_cells", "creatinine",
-    "hemoglobin", "calcium", "albumin", "beta2_microglobulin", "ldh", "anc", "platelets", "wbc", "bilirubin",
-    "alt", "ast", "igg", "iga", "igm", "plasma_cells_blood"})
-KEYS = frozenset({"all", "any", "not", "exposed_in_class", "refractory_in_class", "lab"}) | _BOOL_KEYS | \
-    _TOKEN_KEYS | _RANGE_KEYS | frozenset(_CHOICES)
+LAB_TESTS = frozenset(
+    {
+        "m_protein_serum",
+        "m_protein_urine_24h",
+        "flc_kappa",
+        "flc_lambda",
+        "bm_plasma_cells",
+        "creatinine",
+        "hemoglobin",
+        "calcium",
+        "albumin",
+        "beta2_microglobulin",
+        "ldh",
+        "anc",
+        "platelets",
+        "wbc",
+        "bilirubin",
+        "alt",
+        "ast",
+        "igg",
+        "iga",
+        "igm",
+        "plasma_cells_blood",
+    }
+)
+KEYS = (
+    frozenset({"all", "any", "not", "exposed_in_class", "refractory_in_class", "lab"})
+    | _BOOL_KEYS
+    | _TOKEN_KEYS
+    | _RANGE_KEYS
+    | frozenset(_CHOICES)
+)
 
 
 class ConditionError(ValueError):
@@ -91,6 +156,14 @@ class Condition:
     key: str
     value: Any = None
     children: tuple[Condition, ...] = ()
+
+    def as_data(self) -> Any:
+        """The condition in its YAML form again."""
+        if self.key in ("all", "any"):
+            return {self.key: [c.as_data() for c in self.children]}
+        if self.key == "not":
+            return {"not": self.children[0].as_data()}
+        return {self.key: self.value}
 
     def describe(self) -> str:
         """The condition in words, as a reviewer would read it."""
@@ -156,8 +229,13 @@ def parse_condition(raw: Any, tokens: frozenset[str] | None = None) -> Condition
         rest = {k: v for k, v in value.items() if k != "test"}
         return Condition(key, {"test": value["test"], **_range("lab", rest)})
     if key == "comorbidity" and isinstance(value, Mapping):
-        if value.get("condition") not in _CHOICES["comorbidity"] or set(value) - {"condition", "grade_at_least"}:
-            raise ConditionError(f"comorbidity: expected {{condition: NAME, grade_at_least: N}}, got {value!r}")
+        if value.get("condition") not in _CHOICES["comorbidity"] or set(value) - {
+            "condition",
+            "grade_at_least",
+        }:
+            raise ConditionError(
+                f"comorbidity: expected {{condition: NAME, grade_at_least: N}}, got {value!r}"
+            )
         return Condition(key, dict(value))
     choices = _CHOICES[key]
     if value not in choices:

@@ -10,13 +10,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from rrmm.knowledge.conditions import Condition, parse_condition
 from rrmm.terminology import DRUG_CLASSES, MODALITIES, drug_vocabulary
 
 Category = Literal[
-    "standard", "car-t", "bispecific", "antibody-drug-conjugate", "targeted", "transplant", "clinical-trial",
+    "standard",
+    "car-t",
+    "bispecific",
+    "antibody-drug-conjugate",
+    "targeted",
+    "transplant",
+    "clinical-trial",
     "palliative",
 ]
 Jurisdiction = Literal["us", "eu"]
@@ -32,7 +46,7 @@ def _condition(raw: Any) -> Condition:
     return parse_condition(raw, _tokens())
 
 
-Cond = Annotated[Condition, BeforeValidator(_condition)]
+Cond = Annotated[Condition, BeforeValidator(_condition), PlainSerializer(lambda c: c.as_data())]
 
 
 class _Model(BaseModel):
@@ -122,7 +136,9 @@ class Rule(_Model):
     effect: Literal["exclude", "caution"]
     text: str
     source: Source | None = None
-    policy: str | None = Field(default=None, description="Why, when the rule is rrmm's convention, not a label")
+    policy: str | None = Field(
+        default=None, description="Why, when the rule is rrmm's convention, not a label"
+    )
 
     @model_validator(mode="after")
     def _grounded(self) -> Rule:

@@ -14,7 +14,10 @@ from pydantic import BaseModel, ConfigDict
 from rrmm.clinical.lines import Line
 from rrmm.clinical.state import DiseaseState, disease_state
 from rrmm.clinical.types import Assessment
-from rrmm.knowledge import knowledge_base_info
+from rrmm.knowledge import knowledge_base
+from rrmm.knowledge.schema import JURISDICTIONS, Evidence
+from rrmm.planning.facts import PatientFacts
+from rrmm.planning.planner import RegimenAssessment, plan_options
 from rrmm.record import Record
 
 
@@ -85,15 +88,61 @@ class KnowledgeBaseOut(_Out):
     reviewed: dt.date
 
 
+class EvidenceOut(_Out):
+    trial: str
+    phase: str
+    population: str
+    n: int | None
+    comparator: str | None
+    orr: float | None
+    comparator_orr: float | None
+    median_pfs_months: float | None
+    median_pfs_not_reached: bool
+    comparator_median_pfs_months: float | None
+    hazard_ratio: float | None
+    citation: str
+    doi: str | None
+    pmid: str | None
+
+
+class SupportiveCareOut(_Out):
+    item: str
+    reason: str
+
+
+class OptionOut(_Out):
+    rank: int
+    id: str
+    name: str
+    drugs: list[str]
+    category: str
+    regulatory: str | None
+    evidence: list[EvidenceOut]
+    rationale: list[str]
+    cautions: list[str]
+    dose_adjustments: list[str]
+    supportive_care: list[SupportiveCareOut]
+    score: float
+
+
+class NotRecommendedOut(_Out):
+    id: str
+    name: str
+    drugs: list[str]
+    category: str
+    reasons: list[str]
+
+
 class Plan(_Out):
     patient_id: str
     as_of: dt.date
+    jurisdiction: str
     knowledge_base: KnowledgeBaseOut
     disease: DiseaseOut
-    options: list[dict[str, Any]]
-    not_recommended: list[dict[str, Any]]
+    options: list[OptionOut]
+    not_recommended: list[NotRecommendedOut]
     trials: list[dict[str, Any]]
-    supportive_care: list[dict[str, Any]]
+    supportive_care: list[SupportiveCareOut]
     warnings: list[str]
 
 
@@ -174,22 +223,91 @@ def unknowns(state: DiseaseState) -> list[str]:
     return missing
 
 
-def build_plan(record: Record) -> Plan:
-    """The plan for a validated record. Options stay empty until the regimen knowledge base exists."""
+def _evidence(e: Evidence) -> EvidenceOut:
+    return EvidenceOut(
+        trial=e.trial,
+        phase=e.phase,
+        population=e.population,
+        n=e.n,
+        comparator=e.comparator,
+        orr=e.orr,
+        comparator_orr=e.comparator_orr,
+        median_pfs_months=e.median_pfs_months,
+        median_pfs_not_reached=e.median_pfs_not_reached,
+        comparator_median_pfs_months=e.comparator_median_pfs_months,
+        hazard_ratio=e.hazard_ratio,
+        citation=e.source.text,
+        doi=e.source.doi,
+        pmid=e.source.pmid,
+    )
+
+
+def _option(rank: int, a: RegimenAssessment) -> OptionOut:
+    reg = a.regimen
+    return OptionOut(
+        rank=rank,
+        id=reg.id,
+        name=reg.name,
+        drugs=list(reg.drugs),
+        category=reg.category,
+        regulatory=a.regulatory,
+        evidence=[_evidence(e) for e in reg.evidence],
+        rationale=list(a.rationale),
+        cautions=list(a.cautions),
+        dose_adjustments=list(a.dose_adjustments),
+        supportive_care=[SupportiveCareOut(item=i, reason=r) for i, r in a.supportive_care],
+        score=a.score,
+    )
+
+
+#: The plan's supportive care is that of the options ranked this high or better.
+SUPPORTIVE_CARE_TOP = 3
+
+
+def situation_warnings(state: DiseaseState) -> list[str]:
+    """What the hematologist should know before reading the options."""
+    found: list[str] = []
+    current = state.current_line
+    if current is not None and state.current_response.value not in (None, "PD", "SD"):
+        found.append(
+            f"line {current.number} is ongoing with a {state.current_response.value}: the options are for "
+            "the next relapse, not a reason to change working therapy"
+        )
+    if state.refractoriness.status.value == "no_progression":
+        found.append("no progression recorded: options for relapsed/refractory disease may not apply yet")
+    return found
+
+
+def build_plan(record: Record, jurisdiction: str = "us") -> Plan:
+    """The plan for a validated record in ``jurisdiction`` (``us`` or ``eu``)."""
+    if jurisdiction not in JURISDICTIONS:
+        raise ValueError(f"jurisdiction must be one of {', '.join(JURISDICTIONS)}, got {jurisdiction!r}")
     state = disease_state(record)
-    kb = knowledge_base_info()
-    warnings = [
-        *unknowns(state),
-        "treatment options are not yet produced: the regimen knowledge base is not part of this version",
-    ]
+    kb = knowledge_base()
+    facts = PatientFacts(state=state, record=record)
+    ranked, excluded = plan_options(facts, kb, jurisdiction)
+    care: dict[str, str] = {}
+    for a in ranked[:SUPPORTIVE_CARE_TOP]:
+        for item, reason in a.supportive_care:
+            care.setdefault(item, f"{reason}; with {a.regimen.id}")
     return Plan(
         patient_id=state.patient_id,
         as_of=state.as_of,
-        knowledge_base=KnowledgeBaseOut(version=kb.version, reviewed=kb.reviewed),
+        jurisdiction=jurisdiction,
+        knowledge_base=KnowledgeBaseOut(version=kb.info.version, reviewed=kb.info.reviewed),
         disease=disease_out(state),
-        options=[],
-        not_recommended=[],
+        options=[_option(i, a) for i, a in enumerate(ranked, start=1)],
+        not_recommended=[
+            NotRecommendedOut(
+                id=a.regimen.id,
+                name=a.regimen.name,
+                drugs=list(a.regimen.drugs),
+                category=a.regimen.category,
+                reasons=list(a.exclusions),
+            )
+            for a in excluded
+        ],
         trials=[],
-        supportive_care=[],
-        warnings=warnings,
+        supportive_care=[SupportiveCareOut(item=i, reason=r) for i, r in care.items()],
+        warnings=[*situation_warnings(state), *unknowns(state)],
     )

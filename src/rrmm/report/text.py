@@ -7,6 +7,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from rrmm.knowledge import KnowledgeBase
+from rrmm.knowledge.schema import Regimen
 from rrmm.planning.plan import Judgement, Plan
 
 
@@ -76,9 +78,84 @@ def render_plan(plan: Plan, console: Console) -> None:
             ", ".join(line.refractory_drugs) or "-",
         )
     parts: list[Table | Text] = [head, lines]
+    if plan.options:
+        options = Table(title=f"Options ({plan.jurisdiction.upper()})", expand=True)
+        for col in ("#", "regimen", "why", "cautions and dose changes"):
+            options.add_column(col, overflow="fold", no_wrap=col == "#")
+        for o in plan.options:
+            ev = o.evidence[0] if o.evidence else None
+            name = f"[bold]{o.id}[/bold]\n{o.name}" + (f"\n{ev.trial}" if ev else "")
+            options.add_row(
+                str(o.rank),
+                name,
+                "\n".join(f"- {r}" for r in o.rationale),
+                "\n".join(f"- {c}" for c in [*o.cautions, *o.dose_adjustments]) or "-",
+            )
+        parts.append(options)
+    if plan.not_recommended:
+        excluded = Table(title="Not recommended", expand=True)
+        excluded.add_column("regimen", no_wrap=True)
+        excluded.add_column("reasons", overflow="fold")
+        for x in plan.not_recommended:
+            excluded.add_row(x.id, "\n".join(f"- {r}" for r in x.reasons))
+        parts.append(excluded)
+    if plan.supportive_care:
+        parts.append(
+            Text("Supportive care:\n" + "\n".join(f"- {c.item}: {c.reason}" for c in plan.supportive_care))
+        )
     if plan.warnings:
         parts.append(Text("Warnings:\n" + "\n".join(f"- {w}" for w in plan.warnings), style="yellow"))
     kb = plan.knowledge_base
     console.print(
         Panel(Group(*parts), title=f"rrmm plan (knowledge base {kb.version}, reviewed {kb.reviewed})")
     )
+
+
+def render_regimens(kb: KnowledgeBase, console: Console) -> None:
+    """The knowledge base's regimens, one line each."""
+    table = Table(
+        title=f"Regimens (knowledge base {kb.info.version}, reviewed {kb.info.reviewed})", expand=True
+    )
+    for col in ("id", "name", "category", "US", "EU", "pivotal study"):
+        table.add_column(col, overflow="fold")
+    for r in kb.regimens:
+        status = {
+            j: ", ".join(sorted({i.status.replace("_", " ") for i in r.indication(j)})) or "-"
+            for j in ("us", "eu")
+        }
+        study = ", ".join(e.trial for e in r.evidence) or "-"
+        table.add_row(r.id, r.name, r.category, status["us"], status["eu"], study)
+    console.print(table)
+
+
+def render_regimen(r: Regimen, console: Console) -> None:
+    """One regimen in full: components, indications, evidence, rules."""
+    out = Table.grid(padding=(0, 2))
+    out.add_column(style="bold")
+    out.add_column()
+    out.add_row("Regimen", f"{r.id}: {r.name} ({r.category})")
+    for c in r.components:
+        out.add_row("", f"{c.drug}: {c.dose or ''} {c.schedule or ''}".strip())
+    for i in r.indications:
+        extra = f" [{i.source.text}]"
+        out.add_row(f"{i.jurisdiction.upper()} {i.status}", i.text + extra)
+    for e in r.evidence:
+        pfs = (
+            "not reached"
+            if e.median_pfs_not_reached
+            else (f"{e.median_pfs_months:g} mo" if e.median_pfs_months else "?")
+        )
+        comp = (
+            f" vs {e.comparator_median_pfs_months:g} mo ({e.comparator})"
+            if e.comparator_median_pfs_months
+            else ""
+        )
+        orr = f"ORR {e.orr:.0%}" if e.orr is not None else "ORR ?"
+        out.add_row(
+            e.trial, f"phase {e.phase}, n={e.n or '?'}, {orr}, median PFS {pfs}{comp}; {e.source.text}"
+        )
+    for rule in r.rules:
+        out.add_row(rule.effect, f"{rule.text} when {rule.when.describe()}")
+    if r.requires is not None:
+        out.add_row("requires", f"{r.requires_text} ({r.requires.describe()})")
+    console.print(Panel(out))
