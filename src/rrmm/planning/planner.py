@@ -298,10 +298,7 @@ def rank(
             ]
             if matches:
                 points.append(
-                    (
-                        w["population_match"],
-                        f"studied in patients like this one ({matches[0].trial}: {matches[0].population})",
-                    )
+                    (w["population_match"], f"studied in patients like this one ({matches[0].trial})")
                 )
             if ev.median_pfs_not_reached:
                 points.append((w["pfs_not_reached"], f"median PFS not reached in {ev.trial}"))
@@ -317,7 +314,7 @@ def rank(
         if new:
             points.append((w["new_class"] * len(new), f"new mechanism for this disease: {', '.join(new)}"))
         if a.on_label:
-            points.append((w["label_indication"], a.regulatory or "on label"))
+            points.append((w["label_indication"], "approved for this indication"))
         elif a.regulatory and "off label" in a.regulatory:  # off-label use, supported by studies
             points.append((w["off_label"], "off-label use"))
         if a.cautions:
