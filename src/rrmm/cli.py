@@ -39,6 +39,12 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_INVALID_RECORD)
 
 
+def _console() -> Console:
+    """The terminal, or 110 columns when the output goes to a file or a pipe."""
+    console = Console()
+    return console if console.is_terminal else Console(width=max(console.width, 110))
+
+
 def read_record(source: str) -> Record:
     """Read and validate a record from a file path, or from standard input for ``-``."""
     try:
@@ -68,8 +74,7 @@ def plan(
     else:
         from rrmm.report.text import render_plan
 
-        console = Console()
-        render_plan(result, Console(width=max(console.width, 110)) if not console.is_terminal else console)
+        render_plan(result, _console())
 
 
 @app.command()
@@ -89,7 +94,7 @@ def regimens(
             )
             sys.stdout.write("\n")
         else:
-            render_regimens(kb, Console())
+            render_regimens(kb, _console())
         return
     try:
         regimen = kb.regimen(regimen_id)
@@ -99,7 +104,7 @@ def regimens(
     if format is Format.json:
         sys.stdout.write(json.dumps(regimen.model_dump(mode="json"), indent=2, default=str) + "\n")
     else:
-        render_regimen(regimen, Console())
+        render_regimen(regimen, _console())
 
 
 @app.command()

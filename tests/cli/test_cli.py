@@ -121,3 +121,23 @@ def test_synth_writes_valid_records_to_stdout_and_to_a_folder(tmp_path):
     written = sorted(tmp_path.glob("*.json"))
     assert len(written) == 2
     assert json.loads(written[0].read_text()) == records[0]  # same seed, same records
+
+
+def test_regimens_lists_and_shows_the_knowledge_base():
+    listing = run(["regimens"])
+    assert listing.exit_code == 0 and "DPd" in listing.stdout
+    shown = run(["regimens", "dpd", "--format", "json"])
+    assert shown.exit_code == 0
+    regimen = json.loads(shown.stdout)
+    assert regimen["id"] == "DPd" and regimen["evidence"][0]["trial"] == "APOLLO"
+    missing = run(["regimens", "no-such-regimen"])
+    assert missing.exit_code == 2 and "no regimen" in missing.stderr
+
+
+def test_plan_takes_a_jurisdiction():
+    eu = json.loads(
+        run(["plan", "-", "--format", "json", "--jurisdiction", "eu"], json.dumps(good_record())).stdout
+    )
+    assert eu["jurisdiction"] == "eu"
+    bad = run(["plan", "-", "--jurisdiction", "mars"], json.dumps(good_record()))
+    assert bad.exit_code == 2
