@@ -121,8 +121,12 @@ class Evidence(_Model):
 
     @model_validator(mode="after")
     def _publication(self) -> Evidence:
-        if not (self.source.doi or self.source.pmid):
-            raise ValueError(f"{self.trial}: evidence needs the DOI or PMID of its primary publication")
+        label_section = self.source.url is not None and self.source.section is not None
+        if not (self.source.doi or self.source.pmid or label_section):
+            raise ValueError(
+                f"{self.trial}: evidence needs the DOI or PMID of its primary publication, or the section of the "
+                "drug label that reports it"
+            )
         if self.median_pfs_not_reached and self.median_pfs_months is not None:
             raise ValueError(f"{self.trial}: median PFS is either a number or not reached")
         return self
