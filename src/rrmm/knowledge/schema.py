@@ -124,8 +124,8 @@ class Evidence(_Model):
         label_section = self.source.url is not None and self.source.section is not None
         if not (self.source.doi or self.source.pmid or label_section):
             raise ValueError(
-                f"{self.trial}: evidence needs the DOI or PMID of its primary publication, or the section of the "
-                "drug label that reports it"
+                f"{self.trial}: evidence needs the DOI or PMID of its primary publication, "
+                "or the section of the drug label that reports it"
             )
         if self.median_pfs_not_reached and self.median_pfs_months is not None:
             raise ValueError(f"{self.trial}: median PFS is either a number or not reached")
@@ -224,11 +224,41 @@ class DrugFacts(_Model):
         return inn
 
 
+RANKING_WEIGHTS = frozenset(
+    {
+        "evidence_randomized_phase3",
+        "evidence_single_arm",
+        "population_match",
+        "pfs_per_6_months",
+        "pfs_cap",
+        "pfs_not_reached",
+        "new_class",
+        "label_indication",
+        "off_label",
+        "caution",
+        "high_risk_fit",
+        "car_t_first",
+        "bcma_after_car_t_option",
+        "clinical_trial_priority",
+        "bcma_after_bcma",
+        "dose_adjustment",
+    }
+)
+
+
 class RankingPolicy(_Model):
     """rrmm's ranking weights: a convention, documented and reviewable, not a clinical fact."""
 
     description: str
     weights: dict[str, float]
+
+    @field_validator("weights")
+    @classmethod
+    def _every_weight(cls, weights: dict[str, float]) -> dict[str, float]:
+        missing, unknown = RANKING_WEIGHTS - set(weights), set(weights) - RANKING_WEIGHTS
+        if missing or unknown:
+            raise ValueError(f"weights missing: {sorted(missing)}; unknown: {sorted(unknown)}")
+        return weights
 
 
 class Manifest(_Model):

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
@@ -30,6 +31,7 @@ from rrmm.planning.facts import PatientFacts, Verdict, evaluate
 from rrmm.terminology import drug_vocabulary
 
 ON_LABEL = ("approved", "accelerated")
+_CHECK = "check "  # a dose rule whose condition could not be checked
 
 
 @dataclass
@@ -52,10 +54,24 @@ class RegimenAssessment:
 
 
 @cache
-def _transfers() -> tuple[tuple[str, str], ...]:
+def _policy() -> dict[str, Any]:
     text = resources.files("rrmm.knowledge").joinpath("data/policy.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    return tuple((t["class"], t["text"]) for t in data.get("refractoriness_transfers", []))
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def _transfers() -> tuple[tuple[str, str], ...]:
+    return tuple((t["class"], t["text"]) for t in _policy().get("refractoriness_transfers", []))
+
+
+def check_repeats(regimen: Regimen, facts: PatientFacts, a: RegimenAssessment) -> None:
+    """Products given once (CAR-T) are not offered again (``data/policy.yaml``)."""
+    vocab = drug_vocabulary()
+    given = {c.drug: c.start for line in facts.state.lines for c in line.courses}
+    for rule in _policy().get("no_repeat_modalities", []):
+        for drug in regimen.drugs:
+            if vocab[drug].modality == rule["modality"] and drug in given:
+                a.exclusions.append(rule["text"].format(drug=drug, date=given[drug]))
 
 
 def _because(v: Verdict) -> str:
@@ -222,7 +238,7 @@ def dose_adjustments(regimen: Regimen, facts: PatientFacts, kb: KnowledgeBase, a
         if v.value is True:
             a.dose_adjustments.append(f"{adj.drug}: {adj.text} ({_because(v)}){cite(adj.source)}")
         elif v.value is None:
-            a.dose_adjustments.append(f"{adj.drug}: check whether '{adj.text}' applies: {_because(v)}")
+            a.dose_adjustments.append(f"{_CHECK}{adj.drug} dose rule ({_because(v)}): {adj.text}")
 
 
 def supportive_care(regimen: Regimen, facts: PatientFacts, kb: KnowledgeBase, a: RegimenAssessment) -> None:
@@ -245,6 +261,7 @@ def assess(regimen: Regimen, facts: PatientFacts, kb: KnowledgeBase, jurisdictio
     a = RegimenAssessment(regimen)
     check_preferences(regimen, facts, kb, a)
     check_refractoriness(regimen, facts, a)
+    check_repeats(regimen, facts, a)
     check_requirements(regimen, facts, a)
     check_indication(regimen, facts, jurisdiction, a)
     check_rules(regimen, facts, kb, a)
@@ -327,6 +344,15 @@ def rank(
             points.append((w["high_risk_fit"], "high-risk disease: intensive or immune therapy"))
         if reg.category == "car-t" and "BCMA" in _classes(reg) and not r.prior_bcma:
             points.append((w["car_t_first"], "BCMA CAR-T before other BCMA therapy keeps later options open"))
+        if r.prior_bcma and "BCMA" in _classes(reg):
+            points.append(
+                (w["bcma_after_bcma"], "progressed after BCMA-directed therapy: another BCMA agent")
+            )
+        definite = [d for d in a.dose_adjustments if not d.startswith(_CHECK)]
+        if definite:
+            points.append(
+                (w["dose_adjustment"] * len(definite), f"{len(definite)} dose change(s) for organ function")
+            )
         if (
             car_t_option
             and reg.category in ("bispecific", "antibody-drug-conjugate")
