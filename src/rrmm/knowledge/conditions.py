@@ -149,7 +149,7 @@ class ConditionError(ValueError):
     """A condition that is not of the language above."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Condition:
     """A parsed condition: ``key`` with its ``value``, or ``children`` for ``all``/``any``/``not``."""
 

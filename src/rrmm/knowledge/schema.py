@@ -8,6 +8,7 @@ condition outside :mod:`rrmm.knowledge.conditions` is an error naming the file.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -197,7 +198,7 @@ class Regimen(_Model):
             raise ValueError(f"{self.id}: rule ids repeat")
         return self
 
-    @property
+    @cached_property
     def drugs(self) -> tuple[str, ...]:
         return tuple(sorted({c.drug for c in self.components}))
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 
 from rrmm.clinical.risk import abnormality_status
 from rrmm.clinical.state import DiseaseState
@@ -35,8 +36,13 @@ class Verdict:
     because: tuple[str, ...] = ()
 
 
-def _tokens_of(drugs: Iterable[str]) -> dict[str, set[str]]:
+def _tokens_of(drugs: Iterable[str]) -> dict[str, frozenset[str]]:
     """Each drug, class and modality name -> the drugs it stands for."""
+    return _token_table(frozenset(drugs))
+
+
+@cache
+def _token_table(drugs: frozenset[str]) -> dict[str, frozenset[str]]:
     vocab = drug_vocabulary()
     out: dict[str, set[str]] = {}
     for d in drugs:
@@ -44,24 +50,31 @@ def _tokens_of(drugs: Iterable[str]) -> dict[str, set[str]]:
         for token in (d, drug.drug_class, drug.modality):
             if token is not None:
                 out.setdefault(token, set()).add(d)
-    return out
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 @dataclass(frozen=True)
 class PatientFacts:
-    """What the knowledge base's conditions may ask about one patient."""
+    """What the knowledge base's conditions may ask about one patient.
+
+    Answers are remembered for the life of the object (one plan): the same label rule is asked once for
+    every regimen that contains the drug.
+    """
 
     state: DiseaseState
     record: Record
+    answers: dict[tuple[int, tuple[str, ...]], Verdict] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def as_of(self) -> dt.date:
         return self.state.as_of
 
-    def exposed(self) -> dict[str, set[str]]:
+    def exposed(self) -> dict[str, frozenset[str]]:
         return _tokens_of(self.state.refractoriness.exposed_drugs)
 
-    def refractory(self) -> dict[str, set[str]]:
+    def refractory(self) -> dict[str, frozenset[str]]:
         return _tokens_of(self.state.refractoriness.refractory_drugs)
 
     def comorbidity_grade(self, condition: str) -> int | None:
@@ -146,8 +159,21 @@ def _combine_any(parts: list[Verdict]) -> Verdict:
     return Verdict(False, tuple(b for p in parts for b in p.because))
 
 
+@cache
+def _asks_about_regimen(cond: Condition) -> bool:
+    return cond.key == "regimen_has" or any(_asks_about_regimen(c) for c in cond.children)
+
+
 def evaluate(cond: Condition, facts: PatientFacts, regimen_drugs: Iterable[str] = ()) -> Verdict:
     """Answer ``cond`` for the patient (and the regimen being judged, for ``regimen_has``)."""
+    drugs = tuple(regimen_drugs) if _asks_about_regimen(cond) else ()
+    memo = (id(cond), drugs)
+    if memo not in facts.answers:
+        facts.answers[memo] = _evaluate(cond, facts, drugs)
+    return facts.answers[memo]
+
+
+def _evaluate(cond: Condition, facts: PatientFacts, regimen_drugs: tuple[str, ...]) -> Verdict:
     key, value = cond.key, cond.value
     state = facts.state
     r = state.refractoriness
