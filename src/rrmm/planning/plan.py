@@ -264,7 +264,7 @@ def _option(rank: int, a: RegimenAssessment) -> OptionOut:
 SUPPORTIVE_CARE_TOP = 3
 
 
-def situation_warnings(state: DiseaseState) -> list[str]:
+def situation_warnings(state: DiseaseState, record: Record) -> list[str]:
     """What the hematologist should know before reading the options."""
     found: list[str] = []
     current = state.current_line
@@ -272,6 +272,16 @@ def situation_warnings(state: DiseaseState) -> list[str]:
         found.append(
             f"line {current.number} is ongoing with a {state.current_response.value}: the options are for "
             "the next relapse, not a reason to change working therapy"
+        )
+    if state.ecog.value is not None and state.ecog.value >= 3:
+        found.append(
+            f"ECOG {state.ecog.value}: poor performance status; weigh fitness before intensive or cell therapy "
+            "(see the trial-eligibility cautions of each option)"
+        )
+    if any(c.condition == "active_infection" for c in record.comorbidities):
+        found.append(
+            "active infection recorded: CAR-T and bispecific labels say not to start during active infection "
+            "(those options are excluded); for the others, weigh the infection before starting"
         )
     if state.refractoriness.status.value == "no_progression":
         found.append("no progression recorded: options for relapsed/refractory disease may not apply yet")
@@ -309,5 +319,5 @@ def build_plan(record: Record, jurisdiction: str = "us") -> Plan:
         ],
         trials=[],
         supportive_care=[SupportiveCareOut(item=i, reason=r) for i, r in care.items()],
-        warnings=[*situation_warnings(state), *unknowns(state)],
+        warnings=[*situation_warnings(state, record), *unknowns(state)],
     )
