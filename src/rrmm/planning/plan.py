@@ -275,8 +275,8 @@ def situation_warnings(state: DiseaseState, record: Record) -> list[str]:
         )
     if state.ecog.value is not None and state.ecog.value >= 3:
         found.append(
-            f"ECOG {state.ecog.value}: poor performance status; weigh fitness before intensive or cell therapy "
-            "(see the trial-eligibility cautions of each option)"
+            f"ECOG {state.ecog.value}: poor performance status; weigh fitness before intensive or cell "
+            "therapy (see the trial-eligibility cautions of each option)"
         )
     if any(c.condition == "active_infection" for c in record.comorbidities):
         found.append(
