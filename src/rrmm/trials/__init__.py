@@ -1,0 +1,1 @@
+"""Clinical trials: the ClinicalTrials.gov corpus, eligibility-criteria parsing and matching."""
