@@ -134,3 +134,4 @@ class Criterion(BaseModel):
     text: str
     section: Section
     constraint: Constraint
+    source: Literal["rules", "language model"] = "rules"
