@@ -6,12 +6,15 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from rrmm.record import Record, RecordError, record_from_json
+
+if TYPE_CHECKING:
+    from rrmm.trials.study import Study
 
 app = typer.Typer(
     help="Clinical decision support for relapsed/refractory multiple myeloma.",
@@ -57,6 +60,33 @@ def read_record(source: str) -> Record:
         raise _fail(str(exc)) from None
 
 
+StudiesOption = Annotated[
+    Path | None,
+    typer.Option("--studies", help="A file of ClinicalTrials.gov API v2 study objects to match against."),
+]
+StoreOption = Annotated[
+    Path | None, typer.Option("--store", help="The local trial database (default: $RRMM_HOME/trials.sqlite).")
+]
+
+
+def _corpus(studies: Path | None, store: Path | None, required: bool) -> list[Study] | None:
+    """The trial corpus: a --studies file, else the local store when it exists."""
+    from rrmm.trials.store import StudyStore, default_store_path
+    from rrmm.trials.study import load_studies
+
+    if studies is not None:
+        try:
+            return load_studies(studies)
+        except (OSError, ValueError) as exc:
+            raise _fail(f"--studies {studies}: {exc}") from None
+    path = store or default_store_path()
+    if path.exists():
+        return StudyStore(path).studies()
+    if required:
+        raise _fail("no trial corpus: run 'rrmm trials sync' or pass --studies FILE")
+    return None
+
+
 @app.command()
 def plan(
     record: Annotated[str, typer.Argument(help="Patient record (JSON, schema version 1), or - for stdin.")],
@@ -64,11 +94,14 @@ def plan(
     jurisdiction: Annotated[
         Jurisdiction, typer.Option("--jurisdiction", "-j", help="Whose drug approvals apply.")
     ] = Jurisdiction.us,
+    studies: StudiesOption = None,
+    store: StoreOption = None,
 ) -> None:
-    """Work out the disease state and the ranked, explained treatment options for one patient record."""
+    """Work out the disease state, the ranked and explained treatment options and matching trials."""
     from rrmm.planning import build_plan
 
-    result = build_plan(read_record(record), jurisdiction.value)
+    patient = read_record(record)
+    result = build_plan(patient, jurisdiction.value, _corpus(studies, store, required=False))
     if format is Format.json:
         sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
     else:
@@ -105,6 +138,83 @@ def regimens(
         sys.stdout.write(json.dumps(regimen.model_dump(mode="json"), indent=2, default=str) + "\n")
     else:
         render_regimen(regimen, _console())
+
+
+trials_app = typer.Typer(
+    help="Clinical trials: the ClinicalTrials.gov corpus and criterion-by-criterion matching."
+)
+app.add_typer(trials_app, name="trials")
+
+
+@trials_app.command("sync")
+def trials_sync(
+    store: StoreOption = None,
+    max_studies: Annotated[
+        int | None, typer.Option("--max", min=1, help="Stop after this many studies.")
+    ] = None,
+    status: Annotated[
+        list[str] | None, typer.Option("--status", help="Overall statuses to fetch (repeatable).")
+    ] = None,
+) -> None:
+    """Fetch myeloma studies from ClinicalTrials.gov (API v2) into the local database."""
+    from rich.progress import Progress
+
+    from rrmm.trials.ctgov import ClinicalTrialsClient
+    from rrmm.trials.store import StudyStore, default_store_path
+    from rrmm.trials.sync import sync
+
+    path = store or default_store_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    statuses = tuple(status) if status else ("RECRUITING", "NOT_YET_RECRUITING")
+    with Progress(console=Console(stderr=True)) as progress:
+        task = progress.add_task("studies", total=None)
+
+        def advance(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        client = ClinicalTrialsClient(min_interval_s=1.0)  # robots.txt asks for a 1 s crawl delay
+        report = sync(client, StudyStore(path), advance, statuses=statuses, max_studies=max_studies)
+    sys.stderr.write(f"{report}\n")
+
+
+@trials_app.command("list")
+def trials_list(studies: StudiesOption = None, store: StoreOption = None) -> None:
+    """List the studies of the corpus."""
+    from rich.table import Table
+
+    corpus = _corpus(studies, store, required=True) or []
+    table = Table(title=f"{len(corpus)} studies", expand=True)
+    for col in ("NCT id", "status", "phase", "title"):
+        table.add_column(col, overflow="fold")
+    for s in corpus:
+        table.add_row(s.nct_id, s.status, "/".join(s.phases) or "-", s.title)
+    _console().print(table)
+
+
+@trials_app.command("match")
+def trials_match(
+    record: Annotated[str, typer.Argument(help="Patient record (JSON, schema version 1), or - for stdin.")],
+    studies: StudiesOption = None,
+    store: StoreOption = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many trials to show.")] = 10,
+) -> None:
+    """Match one patient against every trial, criterion by criterion."""
+    from rrmm.clinical.state import disease_state
+    from rrmm.planning.facts import PatientFacts
+    from rrmm.planning.plan import trial_out
+    from rrmm.trials.matching import match_studies
+
+    patient = read_record(record)
+    corpus = _corpus(studies, store, required=True) or []
+    matches = match_studies(corpus, PatientFacts(state=disease_state(patient), record=patient))[:top]
+    if format is Format.json:
+        payload = [trial_out(m).model_dump(mode="json") for m in matches]
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        from rrmm.report.text import render_trials
+
+        render_trials([trial_out(m) for m in matches], _console())
 
 
 @app.command()

@@ -7,6 +7,7 @@ contract are never renamed or dropped; fields beyond it carry the reasons behind
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -19,6 +20,8 @@ from rrmm.knowledge.schema import JURISDICTIONS, Evidence
 from rrmm.planning.facts import PatientFacts
 from rrmm.planning.planner import RegimenAssessment, plan_options
 from rrmm.record import Record
+from rrmm.trials.matching import TrialMatch, match_studies
+from rrmm.trials.study import Study
 
 
 class _Out(BaseModel):
@@ -133,6 +136,33 @@ class NotRecommendedOut(_Out):
     reasons: list[str]
 
 
+class CriterionOut(_Out):
+    text: str
+    section: str
+    kind: str
+    status: str
+    reason: str
+
+
+class SiteOut(_Out):
+    facility: str | None
+    city: str | None
+    country: str | None
+    distance_km: float
+    within_travel: bool | None
+
+
+class TrialOut(_Out):
+    nct_id: str
+    title: str
+    status: str
+    phase: str
+    verdict: str
+    score: float
+    criteria: list[CriterionOut]
+    nearest_site: SiteOut | None
+
+
 class Plan(_Out):
     patient_id: str
     as_of: dt.date
@@ -141,7 +171,7 @@ class Plan(_Out):
     disease: DiseaseOut
     options: list[OptionOut]
     not_recommended: list[NotRecommendedOut]
-    trials: list[dict[str, Any]]
+    trials: list[TrialOut]
     supportive_care: list[SupportiveCareOut]
     warnings: list[str]
 
@@ -288,14 +318,58 @@ def situation_warnings(state: DiseaseState, record: Record) -> list[str]:
     return found
 
 
-def build_plan(record: Record, jurisdiction: str = "us") -> Plan:
-    """The plan for a validated record in ``jurisdiction`` (``us`` or ``eu``)."""
+def trial_out(m: TrialMatch) -> TrialOut:
+    """A trial match in the contract's shape."""
+    site = m.nearest_site
+    return TrialOut(
+        nct_id=m.nct_id,
+        title=m.title,
+        status=m.status,
+        phase=m.phase,
+        verdict=m.verdict,
+        score=m.score,
+        criteria=[
+            CriterionOut(text=c.text, section=c.section, kind=c.kind, status=c.status, reason=c.reason)
+            for c in m.criteria
+        ],
+        nearest_site=None
+        if site is None
+        else SiteOut(
+            facility=site.facility,
+            city=site.city,
+            country=site.country,
+            distance_km=site.distance_km,
+            within_travel=site.within_travel,
+        ),
+    )
+
+
+#: How many trial matches a plan carries (the best, never excluded ones).
+PLAN_TRIALS = 5
+
+
+def build_plan(record: Record, jurisdiction: str = "us", studies: Sequence[Study] | None = None) -> Plan:
+    """The plan for a validated record in ``jurisdiction`` (``us`` or ``eu``).
+
+    ``studies`` is the trial corpus to match (none: the plan's ``trials`` stay empty and a warning says so).
+    """
     if jurisdiction not in JURISDICTIONS:
         raise ValueError(f"jurisdiction must be one of {', '.join(JURISDICTIONS)}, got {jurisdiction!r}")
     state = disease_state(record)
     kb = knowledge_base()
     facts = PatientFacts(state=state, record=record)
     ranked, excluded = plan_options(facts, kb, jurisdiction)
+    trials: list[TrialOut] = []
+    trial_warnings: list[str] = []
+    if studies is None:
+        trial_warnings.append(
+            "no trial corpus given: run 'rrmm trials sync' or pass --studies FILE to match trials"
+        )
+    else:
+        matches = [m for m in match_studies(studies, facts) if m.verdict != "excluded"]
+        trials = [trial_out(m) for m in matches[:PLAN_TRIALS]]
+        if not trials:
+            trial_warnings.append(f"none of the {len(studies)} trials in the corpus is open to this patient")
     care: dict[str, str] = {}
     for a in ranked[:SUPPORTIVE_CARE_TOP]:
         for item, reason in a.supportive_care:
@@ -317,7 +391,7 @@ def build_plan(record: Record, jurisdiction: str = "us") -> Plan:
             )
             for a in excluded
         ],
-        trials=[],
+        trials=trials,
         supportive_care=[SupportiveCareOut(item=i, reason=r) for i, r in care.items()],
-        warnings=[*situation_warnings(state, record), *unknowns(state)],
+        warnings=[*situation_warnings(state, record), *unknowns(state), *trial_warnings],
     )

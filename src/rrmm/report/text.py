@@ -9,7 +9,7 @@ from rich.text import Text
 
 from rrmm.knowledge import KnowledgeBase
 from rrmm.knowledge.schema import Regimen
-from rrmm.planning.plan import Judgement, Plan
+from rrmm.planning.plan import Judgement, Plan, TrialOut
 
 
 def _yes_no(value: object) -> str:
@@ -159,3 +159,27 @@ def render_regimen(r: Regimen, console: Console) -> None:
     if r.requires is not None:
         out.add_row("requires", f"{r.requires_text} ({r.requires.describe()})")
     console.print(Panel(out))
+
+
+_MARK = {"met": "[green]met[/green]", "not_met": "[red]not met[/red]", "unknown": "[yellow]unknown[/yellow]"}
+
+
+def render_trials(trials: list[TrialOut], console: Console) -> None:
+    """Trial matches, best first, each with its criteria and their status."""
+    for t in trials:
+        head = f"{t.nct_id}  {t.verdict.upper()}  ({t.status}, phase {t.phase}, score {t.score:g})"
+        site = t.nearest_site
+        where = (
+            f"\nnearest open site: {site.facility or '?'}, {site.city or '?'} ({site.distance_km:g} km)"
+            if site
+            else ""
+        )
+        table = Table(expand=True, show_header=True)
+        table.add_column("section", no_wrap=True)
+        table.add_column("criterion", overflow="fold")
+        table.add_column("status", no_wrap=True)
+        table.add_column("because", overflow="fold")
+        order = {"not_met": 0, "unknown": 1, "met": 2}
+        for c in sorted(t.criteria, key=lambda c: order[c.status]):
+            table.add_row(c.section, c.text, _MARK[c.status], c.reason)
+        console.print(Panel(Group(Text(t.title + where), table), title=head))
