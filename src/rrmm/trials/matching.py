@@ -4,7 +4,8 @@ Each criterion is ``met``, ``not_met`` or ``unknown`` with the fact of the recor
 ``excluded`` when any criterion is not met, ``uncertain`` when any is unknown, ``eligible`` otherwise.
 Trials are ranked by hard exclusions, then unknowns, recruiting status, phase, and distance from the
 patient's location to the nearest recruiting site (:func:`haversine_km`), with ``preferences.max_travel_km``
-respected.
+respected (a trial whose nearest open site is farther ranks after every trial within reach). Each match's
+``score`` is the share of its criteria known to be met.
 
 Reading conventions (each a named constant):
 - a laboratory result counts for eligibility when it is at most :data:`LAB_RECENCY_DAYS` old;
@@ -327,12 +328,10 @@ def match_study(study: Study, facts: PatientFacts) -> TrialMatch:
     not_met = sum(r.status == "not_met" for r in results)
     unknown = sum(r.status == "unknown" for r in results)
     verdict = "excluded" if not_met else ("uncertain" if unknown else "eligible")
-    score = 100.0 - 25.0 * not_met - 2.0 * unknown - 5.0 * STATUS_ORDER.get(study.status, 4)
-    score += 2.0 * _phase_rank(study.phases)
-    if site is not None:
-        score -= min(20.0, site.distance_km / 100.0)
-        if site.within_travel is False:
-            score -= 20.0
+    # The score is the share of criteria known to be met (0-100), a fit a reader can interpret; the order of
+    # the matches is set by :func:`match_studies` (exclusions, unknowns, status, phase, distance).
+    met = sum(r.status == "met" for r in results)
+    score = 100.0 * met / len(results) if results else 0.0
     return TrialMatch(
         nct_id=study.nct_id,
         title=study.title,
@@ -346,7 +345,8 @@ def match_study(study: Study, facts: PatientFacts) -> TrialMatch:
 
 
 def match_studies(studies: Iterable[Study], facts: PatientFacts) -> list[TrialMatch]:
-    """Match every study and rank: fewest exclusions, fewest unknowns, recruiting, later phase, nearest."""
+    """Match every study and rank: fewest exclusions, within travel, fewest unknowns, recruiting, later phase,
+    nearest."""
     studies_list = list(studies)
     matches = [match_study(s, facts) for s in studies_list]
 
