@@ -274,9 +274,9 @@ def criterion_status(criterion: Criterion, facts: PatientFacts) -> CriterionResu
     return CriterionResult(criterion.text, criterion.section, c.kind, status, reason)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=None)
 def parsed_criteria(text: str) -> tuple[Criterion, ...]:
-    """Criteria of one eligibility text, parsed once however many patients are matched."""
+    """Criteria of one eligibility text, parsed once per process however many patients are matched."""
     return tuple(parse_criteria(text))
 
 
