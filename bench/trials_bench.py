@@ -80,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"{'pass':<44}{'seconds':>9}")
     print(f"{f'load {args.n:,} studies (from JSON objects)':<44}{load_s:>9.2f}")
-    print(f"{f'match one record, cold (parse every study)':<44}{match_s:>9.2f}")
-    print(f"{f'match one record, criteria already parsed':<44}{warm_s:>9.2f}")
+    print(f"{'match one record, cold (parse every study)':<44}{match_s:>9.2f}")
+    print(f"{'match one record, criteria already parsed':<44}{warm_s:>9.2f}")
     verdicts = {v: sum(m.verdict == v for m in matches) for v in ("eligible", "uncertain", "excluded")}
     print(f"verdicts: {verdicts}")
     return 0

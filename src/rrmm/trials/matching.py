@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from rrmm.clinical.response import baseline
 from rrmm.clinical.risk import abnormality_status
@@ -274,7 +274,7 @@ def criterion_status(criterion: Criterion, facts: PatientFacts) -> CriterionResu
     return CriterionResult(criterion.text, criterion.section, c.kind, status, reason)
 
 
-@lru_cache(maxsize=None)
+@cache
 def parsed_criteria(text: str) -> tuple[Criterion, ...]:
     """Criteria of one eligibility text, parsed once per process however many patients are matched."""
     return tuple(parse_criteria(text))
