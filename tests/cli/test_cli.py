@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -141,3 +142,53 @@ def test_plan_takes_a_jurisdiction():
     assert eu["jurisdiction"] == "eu"
     bad = run(["plan", "-", "--jurisdiction", "mars"], json.dumps(good_record()))
     assert bad.exit_code == 2
+
+
+def small_corpus(tmp_path: Path) -> Path:
+    studies = [
+        {
+            "protocolSection": {
+                "identificationModule": {"nctId": "NCT30000001", "briefTitle": "A recruiting myeloma trial"},
+                "statusModule": {"overallStatus": "RECRUITING"},
+                "eligibilityModule": {
+                    "eligibilityCriteria": "Inclusion Criteria:\n\n* ECOG performance status 0-2\n\n"
+                    "Exclusion Criteria:\n\n* Prior allogeneic stem cell transplant",
+                    "minimumAge": "18 Years",
+                },
+            }
+        }
+    ]
+    path = tmp_path / "studies.json"
+    path.write_text(json.dumps(studies))
+    return path
+
+
+def test_trials_match_and_list_with_a_study_file(tmp_path):
+    corpus = small_corpus(tmp_path)
+    rec = good_record()
+    rec["performance_status"] = [{"date": "2019-08-01", "ecog": 1}]
+    result = run(["trials", "match", "-", "--studies", str(corpus), "--format", "json"], json.dumps(rec))
+    assert result.exit_code == 0, result.stderr
+    (match,) = json.loads(result.stdout)
+    assert match["nct_id"] == "NCT30000001" and match["verdict"] == "eligible"
+    assert {c["status"] for c in match["criteria"]} == {"met"}
+    listing = run(["trials", "list", "--studies", str(corpus)])
+    assert listing.exit_code == 0 and "NCT30000001" in listing.stdout
+
+
+def test_plan_with_studies_fills_trials(tmp_path):
+    corpus = small_corpus(tmp_path)
+    result = run(["plan", "-", "--format", "json", "--studies", str(corpus)], json.dumps(good_record()))
+    assert result.exit_code == 0
+    trials = json.loads(result.stdout)["trials"]
+    assert [t["nct_id"] for t in trials] == ["NCT30000001"]
+
+
+def test_trials_without_a_corpus_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("RRMM_HOME", str(tmp_path / "empty"))
+    result = run(["trials", "list"])
+    assert result.exit_code == 2 and "no trial corpus" in result.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"protocolSection": {}}]')
+    result = run(["trials", "list", "--studies", str(bad)])
+    assert result.exit_code == 2 and "bad.json" in result.stderr

@@ -99,6 +99,20 @@ def render_plan(plan: Plan, console: Console) -> None:
         for x in plan.not_recommended:
             excluded.add_row(x.id, "\n".join(f"- {r}" for r in x.reasons))
         parts.append(excluded)
+    if plan.trials:
+        trials = Table(title="Clinical trials (best matches)", expand=True)
+        for col in ("NCT id", "verdict", "criteria", "nearest open site"):
+            trials.add_column(col, overflow="fold")
+        for t in plan.trials:
+            counts = {k: sum(c.status == k for c in t.criteria) for k in ("met", "unknown", "not_met")}
+            site = t.nearest_site
+            trials.add_row(
+                f"{t.nct_id}\n{t.title}" if t.title != t.nct_id else t.nct_id,
+                t.verdict,
+                f"{counts['met']} met, {counts['unknown']} to check, {counts['not_met']} not met",
+                f"{site.city or '?'} ({site.distance_km:g} km)" if site else "-",
+            )
+        parts.append(trials)
     if plan.supportive_care:
         parts.append(
             Text("Supportive care:\n" + "\n".join(f"- {c.item}: {c.reason}" for c in plan.supportive_care))
