@@ -301,3 +301,66 @@ def test_real_corpus_matches_without_error_and_explains_every_criterion():
         assert all(c.reason for m in matches for c in m.criteria)
         assert {m.verdict for m in matches} <= {"eligible", "excluded", "uncertain"}
         assert any(m.verdict == "excluded" for m in matches)
+
+
+# One criterion of each kind that the triple-class refractory example (3 prior lines, ECOG 1, refractory to
+# lenalidomide, pomalidomide, daratumumab, carfilzomib and elotuzumab, autologous transplant 2018, no BCMA
+# therapy, creatinine 1.1 mg/dL in 2023) does not meet: each one alone excludes the trial.
+EXCLUDING = [
+    ("inclusion", {"kind": "age", "max": 50}),
+    ("inclusion", {"kind": "performance_status", "scale": "ecog", "max": 0}),
+    ("inclusion", {"kind": "prior_lines", "max": 2}),
+    ("inclusion", {"kind": "prior_therapy", "target": "BCMA"}),
+    ("exclusion", {"kind": "prior_therapy", "target": "daratumumab"}),
+    ("exclusion", {"kind": "refractory", "target": "triple-class"}),
+    ("inclusion", {"kind": "measurable_disease", "negated": True}),
+    ("exclusion", {"kind": "transplant", "target": "autologous"}),
+    ("inclusion", {"kind": "disease_feature", "target": "plasma_cell_leukemia", "negated": False}),
+    ("exclusion", {"kind": "infection", "target": "hiv", "negated": True}),
+    ("inclusion", {"kind": "prior_malignancy"}),
+    ("inclusion", {"kind": "neuropathy", "min": 2}),
+    ("inclusion", {"kind": "heart_failure"}),
+]
+
+
+@pytest.mark.parametrize(("section", "fields"), EXCLUDING, ids=[f["kind"] for _, f in EXCLUDING])
+def test_a_trial_is_excluded_by_each_kind_of_constraint(section, fields):
+    f = example(TCR)
+    criterion = Criterion(
+        text=f"{fields['kind']} criterion", section=section, constraint=Constraint(**fields)
+    )
+    m = match_study(study("NCT40000001", ""), f, [criterion])
+    if fields["kind"] == "disease_feature":
+        # plasma cell leukemia is not recorded in this example: unknown, not excluded, and the match says so
+        assert m.verdict == "uncertain" and "not recorded" in m.criteria[0].reason
+        return
+    assert m.verdict == "excluded", m.criteria[0]
+    assert m.criteria[0].status == "not_met" and m.criteria[0].reason
+
+
+def test_a_trial_is_excluded_by_a_lab_and_by_cytogenetics():
+    labs = labs_patient(platelets=(40.0, "10^9/L", {}))
+    m = match_study(
+        study("NCT40000002", ""),
+        labs,
+        [
+            Criterion(
+                text="Platelets >= 75",
+                section="inclusion",
+                constraint=Constraint(kind="lab", test="platelets", min=75, unit="10^9/L"),
+            )
+        ],
+    )
+    assert m.verdict == "excluded"
+    m = match_study(
+        study("NCT40000003", ""),
+        example("renal-failure"),  # t(11;14) tested absent
+        [
+            Criterion(
+                text="t(11;14) by FISH",
+                section="inclusion",
+                constraint=Constraint(kind="cytogenetics", target="t(11;14)"),
+            )
+        ],
+    )
+    assert m.verdict == "excluded"

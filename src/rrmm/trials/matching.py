@@ -321,9 +321,13 @@ def _phase_rank(phases: Sequence[str]) -> int:
     return max(digits, default=0)
 
 
-def match_study(study: Study, facts: PatientFacts) -> TrialMatch:
-    """Match one study: every criterion with its status and reason, the verdict, the nearest site."""
-    results = tuple(criterion_status(c, facts) for c in _study_criteria(study))
+def match_study(study: Study, facts: PatientFacts, criteria: Sequence[Criterion] | None = None) -> TrialMatch:
+    """Match one study: every criterion with its status and reason, the verdict, the nearest site.
+
+    ``criteria`` replaces the study's parsed criteria (for a reviewer's corrected reading, or a test).
+    """
+    chosen = _study_criteria(study) if criteria is None else list(criteria)
+    results = tuple(criterion_status(c, facts) for c in chosen)
     site = nearest_site(study, facts)
     not_met = sum(r.status == "not_met" for r in results)
     unknown = sum(r.status == "unknown" for r in results)
