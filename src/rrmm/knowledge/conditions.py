@@ -41,6 +41,8 @@ Keys (``TOKEN`` is a drug INN, a class id of the contract, or a modality ``CAR-T
 ``preference: NAME``                    oral_only, declines_cell_therapy, declines_transplant
 ``lab: {test, below | above | above_uln_times | below_uln_times: X}``  the latest result of a lab test
 ``regimen_has: TOKEN``                  the regimen being judged contains it (supportive care rules)
+``on_therapy: TOKEN``                   the patient is receiving it now (a course with no end)
+``symptom: {symptom, at_least: N}``     the latest report of a symptom (record vocabulary) is this severe
 ======================================  =====================================================================
 """
 
@@ -62,7 +64,25 @@ _BOOL_KEYS = frozenset(
         "transplant_eligible",
     }
 )
-_TOKEN_KEYS = frozenset({"exposed", "refractory", "regimen_has"})
+_TOKEN_KEYS = frozenset({"exposed", "refractory", "regimen_has", "on_therapy"})
+SYMPTOMS = frozenset(
+    {
+        "fatigue",
+        "numbness_tingling",
+        "bone_pain",
+        "pain",
+        "fever",
+        "nausea",
+        "diarrhea",
+        "constipation",
+        "shortness_of_breath",
+        "mouth_sores",
+        "taste_change",
+        "blurred_vision",
+        "rash",
+        "confusion",
+    }
+)
 _RANGE_KEYS = frozenset(
     {"prior_lines", "neuropathy_grade", "crcl", "ecog", "age", "months_from_transplant_to_progression"}
 )
@@ -228,6 +248,18 @@ def parse_condition(raw: Any, tokens: frozenset[str] | None = None) -> Condition
             raise ConditionError(f"lab: expected {{test: <lab test>, below: X}}, got {value!r}")
         rest = {k: v for k, v in value.items() if k != "test"}
         return Condition(key, {"test": value["test"], **_range("lab", rest)})
+    if key == "symptom":
+        if (
+            not isinstance(value, Mapping)
+            or value.get("symptom") not in SYMPTOMS
+            or set(value)
+            != {
+                "symptom",
+                "at_least",
+            }
+        ):
+            raise ConditionError(f"symptom: expected {{symptom: NAME, at_least: N}}, got {value!r}")
+        return Condition(key, {"symptom": value["symptom"], "at_least": int(value["at_least"])})
     if key == "comorbidity" and isinstance(value, Mapping):
         if value.get("condition") not in _CHOICES["comorbidity"] or set(value) - {
             "condition",

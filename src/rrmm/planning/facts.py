@@ -77,6 +77,17 @@ class PatientFacts:
     def refractory(self) -> dict[str, frozenset[str]]:
         return _tokens_of(self.state.refractoriness.refractory_drugs)
 
+    def on_therapy(self) -> dict[str, frozenset[str]]:
+        """Drugs (and their classes and modalities) being given now: courses with no end."""
+        return _tokens_of(t.drug for t in self.record.therapies if t.end is None and t.start <= self.as_of)
+
+    def latest_symptom(self, symptom: str) -> tuple[int, dt.date] | None:
+        found = [s for s in self.record.symptoms if s.symptom == symptom and s.date <= self.as_of]
+        if not found:
+            return None
+        last = max(found, key=lambda s: s.date)
+        return last.severity, last.date
+
     def comorbidity_grade(self, condition: str) -> int | None:
         """The grade of a listed comorbidity (0 if listed without grade); ``None`` when not listed."""
         grades = [c.grade or 0 for c in self.record.comorbidities if c.condition == condition]
@@ -202,6 +213,16 @@ def _evaluate(cond: Condition, facts: PatientFacts, regimen_drugs: tuple[str, ..
     if key in ("triple_class_exposed", "triple_class_refractory", "penta_refractory"):
         have = bool(getattr(r, key))
         return Verdict(have == value, (f"{key.replace('_', ' ')}: {'yes' if have else 'no'}",))
+    if key == "on_therapy":
+        drugs = sorted(facts.on_therapy().get(value, ()))
+        return Verdict(bool(drugs), (f"receiving {', '.join(drugs)}" if drugs else f"not receiving {value}",))
+    if key == "symptom":
+        latest = facts.latest_symptom(value["symptom"])
+        name = value["symptom"].replace("_", " ")
+        if latest is None:
+            return Verdict(None, (f"no {name} report",))
+        severity, day = latest
+        return Verdict(severity >= value["at_least"], (f"{name} severity {severity}/4 on {day}",))
     if key == "regimen_has":
         table = _tokens_of(regimen_drugs)
         return Verdict(value in table, (f"regimen contains {value}",) if value in table else ())
