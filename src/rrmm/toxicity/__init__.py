@@ -1,0 +1,1 @@
+"""Side effects: grading, label dose changes for the drugs given now, supportive care, symptom trends."""
