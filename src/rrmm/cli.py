@@ -218,6 +218,29 @@ def trials_match(
 
 
 @app.command()
+def toxicity(
+    record: Annotated[str, typer.Argument(help="Patient record (JSON, schema version 1), or - for stdin.")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+) -> None:
+    """Current toxicity grades, label actions for each drug given now, supportive care, symptom trends."""
+    from rrmm.clinical.state import disease_state
+    from rrmm.knowledge.toxicity import toxicity_knowledge
+    from rrmm.planning.facts import PatientFacts
+    from rrmm.planning.plan import toxicity_out
+    from rrmm.toxicity.manager import toxicity_report
+
+    patient = read_record(record)
+    facts = PatientFacts(state=disease_state(patient), record=patient)
+    report = toxicity_out(toxicity_report(facts, toxicity_knowledge()))
+    if format is Format.json:
+        sys.stdout.write(json.dumps(report.model_dump(mode="json"), indent=2) + "\n")
+    else:
+        from rrmm.report.text import render_toxicity
+
+        render_toxicity(report, _console())
+
+
+@app.command()
 def synth(
     n: Annotated[int, typer.Option("--n", min=1, help="How many records.")] = 10,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same records).")] = 0,

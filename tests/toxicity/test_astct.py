@@ -17,7 +17,7 @@ from rrmm.toxicity.astct import IceAnswers, crs_grade, icans_grade, ice_score
         (True, "none", "high_flow", 3),  # > 6 L/min, facemask, non-rebreather, Venturi
         (True, "multiple", "none", 4),  # multiple vasopressors excluding vasopressin
         (True, "none", "positive_pressure", 4),  # CPAP, BiPAP, ventilation
-        # "a febrile patient on a single vasopressor and low-flow nasal cannula would be classified as grade 3"
+        # "a febrile patient on a single vasopressor and low-flow nasal cannula ... grade 3"
         (True, "one", "low_flow", 3),
         (False, "multiple", "positive_pressure", 0),  # no fever, no CRS (unless fever was treated)
     ],

@@ -17,9 +17,11 @@ from rrmm.clinical.state import DiseaseState, disease_state
 from rrmm.clinical.types import Assessment
 from rrmm.knowledge import knowledge_base
 from rrmm.knowledge.schema import JURISDICTIONS, Evidence
+from rrmm.knowledge.toxicity import toxicity_knowledge
 from rrmm.planning.facts import PatientFacts
 from rrmm.planning.planner import RegimenAssessment, plan_options
 from rrmm.record import Record
+from rrmm.toxicity.manager import ToxicityReport, toxicity_report
 from rrmm.trials.matching import TrialMatch, match_studies
 from rrmm.trials.study import Study
 
@@ -163,6 +165,87 @@ class TrialOut(_Out):
     nearest_site: SiteOut | None
 
 
+class GradeOut(_Out):
+    toxicity: str
+    term: str
+    grade: int
+    since: dt.date
+    source: str
+    detail: str
+
+
+class DrugActionOut(_Out):
+    drug: str
+    action: str
+    dose_level: str | None
+    until: str | None
+    toxicity: str | None
+    grade: int | None
+    reason: str
+    source: str
+
+
+class CareOut(_Out):
+    topic: str
+    item: str
+    reason: str
+    source: str
+
+
+class TrendOut(_Out):
+    topic: str
+    symptom: str
+    series: list[tuple[dt.date, int]]
+    trend: str
+
+
+class ToxicityOut(_Out):
+    as_of: dt.date
+    grades: list[GradeOut]
+    actions: list[DrugActionOut]
+    supportive_care: list[CareOut]
+    trends: list[TrendOut]
+    notes: list[str]
+
+
+def toxicity_out(r: ToxicityReport) -> ToxicityOut:
+    """The toxicity report in the plan's shape (also the JSON of ``rrmm toxicity``)."""
+    return ToxicityOut(
+        as_of=r.as_of,
+        grades=[
+            GradeOut(
+                toxicity=g.toxicity,
+                term=g.term,
+                grade=g.grade,
+                since=g.since,
+                source=g.source,
+                detail=g.detail,
+            )
+            for g in r.grades
+        ],
+        actions=[
+            DrugActionOut(
+                drug=a.drug,
+                action=a.action,
+                dose_level=a.dose_level,
+                until=a.until,
+                toxicity=a.toxicity,
+                grade=a.grade,
+                reason=a.reason,
+                source=a.source,
+            )
+            for a in r.actions
+        ],
+        supportive_care=[
+            CareOut(topic=c.topic, item=c.item, reason=c.reason, source=c.source) for c in r.supportive_care
+        ],
+        trends=[
+            TrendOut(topic=t.topic, symptom=t.symptom, series=list(t.series), trend=t.trend) for t in r.trends
+        ],
+        notes=list(r.notes),
+    )
+
+
 class Plan(_Out):
     patient_id: str
     as_of: dt.date
@@ -173,6 +256,7 @@ class Plan(_Out):
     not_recommended: list[NotRecommendedOut]
     trials: list[TrialOut]
     supportive_care: list[SupportiveCareOut]
+    toxicity: ToxicityOut
     warnings: list[str]
 
 
@@ -393,5 +477,6 @@ def build_plan(record: Record, jurisdiction: str = "us", studies: Sequence[Study
         ],
         trials=trials,
         supportive_care=[SupportiveCareOut(item=i, reason=r) for i, r in care.items()],
+        toxicity=toxicity_out(toxicity_report(facts, toxicity_knowledge())),
         warnings=[*situation_warnings(state, record), *unknowns(state), *trial_warnings],
     )

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from rrmm.knowledge import KnowledgeBase
 from rrmm.knowledge.schema import Regimen
-from rrmm.planning.plan import Judgement, Plan, TrialOut
+from rrmm.planning.plan import Judgement, Plan, ToxicityOut, TrialOut
 
 
 def _yes_no(value: object) -> str:
@@ -197,3 +197,40 @@ def render_trials(trials: list[TrialOut], console: Console) -> None:
         for c in sorted(t.criteria, key=lambda c: order[c.status]):
             table.add_row(c.section, c.text, _MARK[c.status], c.reason)
         console.print(Panel(Group(Text(t.title + where), table), title=head))
+
+
+def render_toxicity(t: ToxicityOut, console: Console) -> None:
+    """Grades, actions per drug, supportive care and symptom trends, for the nurse and the pharmacist."""
+    grades = Table(title=f"Current toxicity (as of {t.as_of})", expand=True)
+    for col in ("toxicity", "grade", "from"):
+        grades.add_column(col, overflow="fold")
+    for g in t.grades:
+        grades.add_row(g.term, str(g.grade), g.detail)
+    actions = Table(title="Drugs given now: what the label says", expand=True)
+    for col in ("drug", "action", "why", "source"):
+        actions.add_column(col, overflow="fold")
+    for a in t.actions:
+        what = (
+            a.action
+            + (f" to {a.dose_level}" if a.dose_level else "")
+            + (f" until {a.until}" if a.until else "")
+        )
+        actions.add_row(a.drug, what, a.reason, a.source)
+    trends = Table(title="Symptoms", expand=True)
+    for col in ("topic", "reports (date: severity 0-4)", "trend"):
+        trends.add_column(col, overflow="fold")
+    for tr in t.trends:
+        trends.add_row(
+            tr.topic.replace("_", " "), ", ".join(f"{d}: {v}" for d, v in tr.series[-6:]) or "-", tr.trend
+        )
+    parts: list[Table | Text] = [grades, actions, trends]
+    if t.supportive_care:
+        parts.append(
+            Text(
+                "Supportive care:\n"
+                + "\n".join(f"- [{c.topic}] {c.item}: {c.reason}" for c in t.supportive_care)
+            )
+        )
+    if t.notes:
+        parts.append(Text("Notes:\n" + "\n".join(f"- {n}" for n in t.notes), style="yellow"))
+    console.print(Panel(Group(*parts), title="rrmm toxicity"))

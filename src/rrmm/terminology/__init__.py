@@ -3,6 +3,7 @@
 The data lives in ``data/*.yaml`` and is validated when first used.
 """
 
+from rrmm.terminology.ctcae import CtcaeEntry, CtcaeVocabulary, UnknownTermError, ctcae_vocabulary
 from rrmm.terminology.drugs import (
     DRUG_CLASSES,
     MODALITIES,
@@ -15,8 +16,12 @@ from rrmm.terminology.drugs import (
 __all__ = [
     "DRUG_CLASSES",
     "MODALITIES",
+    "CtcaeEntry",
+    "CtcaeVocabulary",
     "Drug",
     "DrugVocabulary",
     "UnknownDrugError",
+    "UnknownTermError",
+    "ctcae_vocabulary",
     "drug_vocabulary",
 ]

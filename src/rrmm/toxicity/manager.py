@@ -1,0 +1,308 @@
+"""The toxicity manager: current grades, label actions for each drug being given, supportive care, trends.
+
+1. **Grades.** CTCAE v5.0 grades of lab-defined terms from the latest results (``data/toxicity/
+   lab_grading.yaml``), and the record's ongoing adverse events as the clinician graded them (CRS and ICANS
+   by ASTCT, :mod:`rrmm.toxicity.astct`). Each toxicity keeps its worst current grade, with the facts.
+2. **Actions.** For every drug given now (a therapy with no end), the rows of its label's dose-modification
+   table (``data/toxicity/drugs/<inn>.yaml``) that the current grades trigger: continue, reduce to a named
+   dose level, hold until a named condition, or stop, each citing the label section. A drug the knowledge
+   base has no table for says so rather than returning nothing.
+3. **Supportive care** for fatigue, neuropathy, infections, bone pain and VTE (``symptom_care.yaml``).
+4. **Symptom trends** for the seed's four symptoms: the series over time and whether it is worsening.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rrmm.knowledge.toxicity import ToxicityKnowledge
+from rrmm.knowledge.toxicity_schema import DoseAction, LabGrading
+from rrmm.planning.facts import PatientFacts, evaluate
+from rrmm.terminology import UnknownTermError, ctcae_vocabulary
+
+#: A laboratory result grades a toxicity when it is at most this many days old.
+LAB_GRADING_DAYS = 14
+#: The seed's four symptoms and the record symptoms that report them.
+SYMPTOM_TOPICS: dict[str, str] = {
+    "fatigue": "fatigue",
+    "neuropathy": "numbness_tingling",
+    "infections": "fever",
+    "bone_pain": "bone_pain",
+}
+#: A trend compares the latest report with the reports of this many days before it.
+TREND_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class GradedToxicity:
+    toxicity: str
+    term: str
+    grade: int
+    since: dt.date
+    source: str  # "lab" or "adverse event"
+    detail: str
+    qualifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DrugAction:
+    drug: str
+    action: str
+    dose_level: str | None
+    until: str | None
+    toxicity: str | None
+    grade: int | None
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CareItem:
+    topic: str
+    item: str
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class SymptomTrend:
+    topic: str
+    symptom: str
+    series: tuple[tuple[dt.date, int], ...]
+    trend: str  # worsening, improving, stable, single report, no reports
+
+
+@dataclass(frozen=True)
+class ToxicityReport:
+    as_of: dt.date
+    grades: tuple[GradedToxicity, ...]
+    actions: tuple[DrugAction, ...]
+    supportive_care: tuple[CareItem, ...]
+    trends: tuple[SymptomTrend, ...]
+    notes: tuple[str, ...]
+
+
+def grade_lab_value(value: float, uln: float | None, grading: LabGrading) -> int | None:
+    """The CTCAE grade of one result: the highest band it meets; 0 when none; ``None`` when a band needs
+    the upper limit of normal and the result has none.
+
+    >>> from rrmm.knowledge.toxicity_schema import GradeBand
+    >>> plt = LabGrading(term="Platelet count decreased", toxicity="thrombocytopenia", test="platelets",
+    ...                  unit="10^9/L", bands=(GradeBand(grade=2, below=75), GradeBand(grade=3, below=50),
+    ...                                        GradeBand(grade=4, below=25)))
+    >>> grade_lab_value(49, None, plt), grade_lab_value(75, None, plt)
+    (3, 0)
+    """
+    grade = 0
+    for band in grading.bands:
+        if band.below is not None:
+            hit = value < band.below
+        elif band.above is not None:
+            hit = value > band.above
+        else:
+            if uln is None:
+                return None
+            hit = value > (band.above_uln or 0) * uln
+        if hit:
+            grade = band.grade
+    return grade
+
+
+def lab_grades(facts: PatientFacts, knowledge: ToxicityKnowledge) -> list[GradedToxicity]:
+    """Grades from the latest lab results no older than :data:`LAB_GRADING_DAYS`."""
+    found: list[GradedToxicity] = []
+    for grading in knowledge.lab_grading:
+        latest = facts.latest_lab(grading.test)
+        if latest is None:
+            continue
+        value, uln, day = latest
+        if (facts.as_of - day).days > LAB_GRADING_DAYS:
+            continue
+        grade = grade_lab_value(value, uln, grading)
+        if grade:
+            found.append(
+                GradedToxicity(
+                    grading.toxicity,
+                    grading.term,
+                    grade,
+                    day,
+                    "lab",
+                    f"{grading.test} {value:g} {grading.unit} on {day}",
+                )
+            )
+    return found
+
+
+def _qualifiers(term: str) -> tuple[str, ...]:
+    lowered = term.lower()
+    return ("with_pain",) if "pain" in lowered or "neuralgia" in lowered else ()
+
+
+def _term(name: str) -> tuple[str, str]:
+    """(CTCAE term, toxicity) of an adverse-event name; ``other`` when the term table does not know it."""
+    try:
+        entry = ctcae_vocabulary().resolve(name)
+    except (OSError, UnknownTermError):
+        return name, "other"
+    return entry.term, entry.toxicity
+
+
+def adverse_event_grades(facts: PatientFacts) -> list[GradedToxicity]:
+    """Ongoing adverse events (not resolved by ``as_of``) with the grade the record gives them."""
+    found = []
+    for ae in facts.record.adverse_events:
+        if ae.onset > facts.as_of or (ae.resolved is not None and ae.resolved <= facts.as_of):
+            continue
+        term, toxicity = _term(ae.term)
+        detail = f"{term} grade {ae.grade} since {ae.onset}"
+        found.append(
+            GradedToxicity(toxicity, term, ae.grade, ae.onset, "adverse event", detail, _qualifiers(term))
+        )
+    # neuropathy with pain: a neuralgia event beside a neuropathy makes the neuropathy "with pain"
+    if any(g.term.lower() == "neuralgia" for g in found):
+        found = [
+            GradedToxicity(
+                g.toxicity, g.term, g.grade, g.since, g.source, g.detail, (*g.qualifiers, "with_pain")
+            )
+            if g.toxicity == "peripheral_neuropathy" and "with_pain" not in g.qualifiers
+            else g
+            for g in found
+        ]
+    return found
+
+
+def worst_by_toxicity(grades: Sequence[GradedToxicity]) -> dict[str, GradedToxicity]:
+    worst: dict[str, GradedToxicity] = {}
+    for g in grades:
+        if g.toxicity not in worst or g.grade > worst[g.toxicity].grade:
+            worst[g.toxicity] = g
+    return worst
+
+
+def _row_applies(row: DoseAction, g: GradedToxicity, facts: PatientFacts, drug: str) -> tuple[bool, str]:
+    if g.grade < row.grade_min or (row.grade_max is not None and g.grade > row.grade_max):
+        return False, ""
+    if row.qualifier == "with_pain" and "with_pain" not in g.qualifiers:
+        return False, ""
+    if row.qualifier == "without_pain" and "with_pain" in g.qualifiers:
+        return False, ""
+    extra = ""
+    if row.when is not None:
+        v = evaluate(row.when, facts, (drug,))
+        if v.value is not True:
+            return False, ""
+        extra = "; " + "; ".join(v.because)
+    return True, extra
+
+
+def drug_actions(
+    facts: PatientFacts, knowledge: ToxicityKnowledge, worst: dict[str, GradedToxicity]
+) -> tuple[list[DrugAction], list[str]]:
+    """For each drug given now: the label rows the current grades trigger, or "continue"."""
+    actions: list[DrugAction] = []
+    notes: list[str] = []
+    ongoing = sorted({t.drug for t in facts.record.therapies if t.end is None and t.start <= facts.as_of})
+    for drug in ongoing:
+        table = knowledge.drug_tables.get(drug)
+        if table is None:
+            notes.append(
+                f"{drug}: the knowledge base has no dose-modification rules for this drug; check its label"
+            )
+            continue
+        fired = []
+        for row in table.actions:
+            g = worst.get(row.toxicity)
+            if g is None:
+                continue
+            applies, extra = _row_applies(row, g, facts, drug)
+            if applies:
+                fired.append(
+                    DrugAction(
+                        drug,
+                        row.action,
+                        row.dose_level,
+                        row.until,
+                        row.toxicity,
+                        g.grade,
+                        f"{g.detail}{extra}: {row.text}",
+                        f"{row.source.text}{', ' + row.source.section if row.source.section else ''}",
+                    )
+                )
+        if fired:
+            actions.extend(fired)
+        else:
+            relevant = sorted({r.toxicity for r in table.actions})
+            actions.append(
+                DrugAction(
+                    drug,
+                    "continue",
+                    None,
+                    None,
+                    None,
+                    None,
+                    "no current toxicity triggers a row of its label table "
+                    f"(rows cover: {', '.join(relevant)})",
+                    table.label.text,
+                )
+            )
+    return actions, notes
+
+
+def supportive_care(facts: PatientFacts, knowledge: ToxicityKnowledge) -> list[CareItem]:
+    items = []
+    ongoing = tuple(sorted({t.drug for t in facts.record.therapies if t.end is None}))
+    for care in knowledge.symptom_care:
+        if care.when is None:
+            items.append(CareItem(care.topic, care.item, care.reason, care.source.text))
+            continue
+        v = evaluate(care.when, facts, ongoing)
+        if v.value is True:
+            items.append(
+                CareItem(care.topic, care.item, f"{care.reason} ({'; '.join(v.because)})", care.source.text)
+            )
+    return items
+
+
+def symptom_trend(facts: PatientFacts, topic: str, symptom: str) -> SymptomTrend:
+    """The series of one symptom and its direction: the latest report against the highest and lowest of the
+    :data:`TREND_WINDOW_DAYS` before it (worsening when the latest is above every one of them, improving when
+    below every one, stable otherwise)."""
+    series = tuple(
+        sorted(
+            (s.date, s.severity)
+            for s in facts.record.symptoms
+            if s.symptom == symptom and s.date <= facts.as_of
+        )
+    )
+    if not series:
+        return SymptomTrend(topic, symptom, series, "no reports")
+    last_day, last = series[-1]
+    before = [sev for day, sev in series[:-1] if (last_day - day).days <= TREND_WINDOW_DAYS]
+    if not before:
+        return SymptomTrend(topic, symptom, series, "single report")
+    if last > max(before):
+        trend = "worsening"
+    elif last < min(before):
+        trend = "improving"
+    else:
+        trend = "stable"
+    return SymptomTrend(topic, symptom, series, trend)
+
+
+def toxicity_report(facts: PatientFacts, knowledge: ToxicityKnowledge) -> ToxicityReport:
+    """The whole toxicity picture of a patient on ``as_of``."""
+    grades = [*lab_grades(facts, knowledge), *adverse_event_grades(facts)]
+    worst = worst_by_toxicity(grades)
+    actions, notes = drug_actions(facts, knowledge, worst)
+    if not knowledge.lab_grading:
+        notes.append("no CTCAE lab grading table in the knowledge base: lab values are not graded")
+    return ToxicityReport(
+        as_of=facts.as_of,
+        grades=tuple(sorted(grades, key=lambda g: (-g.grade, g.toxicity))),
+        actions=tuple(actions),
+        supportive_care=tuple(supportive_care(facts, knowledge)),
+        trends=tuple(symptom_trend(facts, topic, s) for topic, s in SYMPTOM_TOPICS.items()),
+        notes=tuple(notes),
+    )
