@@ -31,8 +31,9 @@ SYMPTOM_TOPICS: dict[str, str] = {
     "infections": "fever",
     "bone_pain": "bone_pain",
 }
-#: A trend compares the latest report with the reports of this many days before it.
-TREND_WINDOW_DAYS = 90
+#: A trend compares the latest report with up to :data:`TREND_REPORTS` reports of this many days before it.
+TREND_WINDOW_DAYS = 365
+TREND_REPORTS = 3
 
 
 @dataclass(frozen=True)
@@ -266,9 +267,9 @@ def supportive_care(facts: PatientFacts, knowledge: ToxicityKnowledge) -> list[C
 
 
 def symptom_trend(facts: PatientFacts, topic: str, symptom: str) -> SymptomTrend:
-    """The series of one symptom and its direction: the latest report against the highest and lowest of the
-    :data:`TREND_WINDOW_DAYS` before it (worsening when the latest is above every one of them, improving when
-    below every one, stable otherwise)."""
+    """The series of one symptom and its direction: the latest report against the (up to
+    :data:`TREND_REPORTS`) reports of the :data:`TREND_WINDOW_DAYS` before it: worsening when it is above
+    every one of them, improving when below every one, stable otherwise."""
     series = tuple(
         sorted(
             (s.date, s.severity)
@@ -279,9 +280,10 @@ def symptom_trend(facts: PatientFacts, topic: str, symptom: str) -> SymptomTrend
     if not series:
         return SymptomTrend(topic, symptom, series, "no reports")
     last_day, last = series[-1]
-    before = [sev for day, sev in series[:-1] if (last_day - day).days <= TREND_WINDOW_DAYS]
+    before = [sev for day, sev in series[:-1] if (last_day - day).days <= TREND_WINDOW_DAYS][-TREND_REPORTS:]
     if not before:
-        return SymptomTrend(topic, symptom, series, "single report")
+        trend = "single report" if len(series) == 1 else "no recent report to compare"
+        return SymptomTrend(topic, symptom, series, trend)
     if last > max(before):
         trend = "worsening"
     elif last < min(before):
