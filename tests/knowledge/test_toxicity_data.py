@@ -24,9 +24,7 @@ EXAMPLES = Path(__file__).parents[2] / "examples"
 #: Terms the records write that are not CTCAE v5.0 terms and have no alias in the table: each would have to
 #: be corrected where it is written (examples, synth catalogue). ICANS is graded by the ASTCT consensus
 #: (2019); CTCAE v5.0 (2017) has no such term.
-NOT_CTCAE: dict[str, str] = {
-    "Immune effector cell-associated neurotoxicity syndrome": "ASTCT term, not in CTCAE v5.0",
-}
+NOT_CTCAE: dict[str, str] = {}  # ICANS is accepted as an ASTCT-graded term beside the CTCAE ones
 
 
 def _load(name: str) -> object:
@@ -39,7 +37,8 @@ def _key(name: str) -> str:
 
 
 def terms() -> CtcaeTermFile:
-    return CtcaeTermFile.model_validate(_load("ctcae_terms.yaml"))
+    text = resources.files("rrmm.terminology").joinpath("data/ctcae_terms.yaml").read_text(encoding="utf-8")
+    return CtcaeTermFile.model_validate(yaml.safe_load(text))
 
 
 def grading() -> LabGradingFile:
@@ -151,10 +150,11 @@ def test_aliases_resolve(alias: str, term: str):
     assert by_name()[_key(alias)].term == term
 
 
-def test_icans_is_not_given_a_ctcae_entry():
+def test_icans_is_accepted_as_an_astct_term():
+    # Not a CTCAE v5.0 term; the record schema accepts ASTCT-graded terms (CRS, ICANS) beside CTCAE ones.
     table = by_name()
-    assert _key("Immune effector cell-associated neurotoxicity syndrome") not in table
-    assert _key("ICANS") not in table
+    assert table[_key("ICANS")].term == "Immune effector cell-associated neurotoxicity syndrome"
+    assert table[_key("ICANS")].toxicity == "icans"
 
 
 def test_neutrophil_bands():

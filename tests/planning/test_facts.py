@@ -95,3 +95,15 @@ def test_regimen_has_looks_at_the_regimen_not_the_patient():
     f = facts(**LEN_REFRACTORY)
     assert answer({"regimen_has": "bispecific"}, f, ["teclistamab"]) is True
     assert answer({"regimen_has": "IMiD"}, f, ["carfilzomib", "dexamethasone"]) is False
+
+
+def test_on_therapy_and_symptom_conditions():
+    rec_fields = dict(
+        therapies=[*regimen(["pomalidomide", "dexamethasone"], "2020-01-01")],
+        symptoms=[{"date": "2020-02-01", "symptom": "fatigue", "severity": 3}],
+    )
+    f = facts(**rec_fields)
+    assert answer({"on_therapy": "IMiD"}, f) is True
+    assert answer({"on_therapy": "PI"}, f) is False
+    assert answer({"symptom": {"symptom": "fatigue", "at_least": 2}}, f) is True
+    assert answer({"symptom": {"symptom": "bone_pain", "at_least": 1}}, f) is None  # never reported

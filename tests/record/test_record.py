@@ -168,3 +168,23 @@ class TestShape:
         rec = make_record(labs=[lab("creatinine", "2019-01-01", 100.0, "umol/L")])
         again = record_from_mapping(rec.model_dump(mode="json", exclude_none=True))
         assert again == rec
+
+
+class TestAdverseEvents:
+    def test_terms_resolve_to_ctcae_terms(self):
+        rec = make_record(adverse_events=[{"term": "CRS", "grade": 2, "onset": "2019-05-01"}])
+        assert rec.adverse_events[0].term == "Cytokine release syndrome"
+
+    def test_an_unknown_term_names_the_entry(self):
+        err = error_of(
+            adverse_events=[
+                {"term": "Fatigue", "grade": 1, "onset": "2019-05-01"},
+                {"term": "Feeling unwell", "grade": 1, "onset": "2019-05-01"},
+            ]
+        )
+        assert err.path == "adverse_events[1].term" and "Feeling unwell" in err.message
+
+    def test_an_impossible_grade_names_the_entry(self):
+        # CTCAE v5.0 grades fatigue 1-3 only
+        err = error_of(adverse_events=[{"term": "Fatigue", "grade": 4, "onset": "2019-05-01"}])
+        assert err.path == "adverse_events[0].grade" and "1-3" in err.message

@@ -157,7 +157,7 @@ LAB_TESTS = frozenset(
     }
 )
 KEYS = (
-    frozenset({"all", "any", "not", "exposed_in_class", "refractory_in_class", "lab"})
+    frozenset({"all", "any", "not", "exposed_in_class", "refractory_in_class", "lab", "symptom"})
     | _BOOL_KEYS
     | _TOKEN_KEYS
     | _RANGE_KEYS

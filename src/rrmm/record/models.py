@@ -34,7 +34,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from rrmm.record.units import UnitError, test_units, to_canonical
-from rrmm.terminology import UnknownDrugError, drug_vocabulary
+from rrmm.terminology import UnknownDrugError, UnknownTermError, ctcae_vocabulary, drug_vocabulary
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -263,6 +263,22 @@ class AdverseEvent(_Model):
     onset: Date
     resolved: Date | None = None
     attributed_to: tuple[str, ...] = ()
+
+    @field_validator("term", mode="after")
+    @classmethod
+    def _ctcae_term(cls, term: str) -> str:
+        try:
+            return ctcae_vocabulary().resolve(term).term
+        except UnknownTermError as exc:
+            raise PydanticCustomError("unknown_term", "{message}", {"message": str(exc)}) from None
+
+    @model_validator(mode="after")
+    def _possible_grade(self) -> AdverseEvent:
+        top = ctcae_vocabulary().resolve(self.term).max_grade
+        if self.grade > top:
+            message = f"grade {self.grade} is impossible for {self.term!r}: CTCAE v5.0 grades it 1-{top}"
+            raise PydanticCustomError("impossible_grade", "{message}", {"message": message, "field": "grade"})
+        return self
 
     @model_validator(mode="after")
     def _resolved_not_before_onset(self) -> AdverseEvent:

@@ -26,6 +26,7 @@ from typing import Any
 
 from rrmm.synth import catalogue as C
 from rrmm.synth import frequencies as F
+from rrmm.terminology import ctcae_vocabulary
 
 _EPOCH = dt.date(2000, 1, 1).toordinal()
 _ISO: tuple[str, ...] = tuple(
@@ -243,6 +244,7 @@ class _Patient:
                 self._symptom(onset + self._ri(0, 5), spec.symptom, min(4, grade + rng.choice((-1, 0, 0, 1))))
 
     def _adverse_event(self, term: str, grade: int, onset: int, resolved: int, drug: str) -> None:
+        grade = min(grade, ctcae_vocabulary().resolve(term).max_grade)  # e.g. CTCAE grades fatigue 1-3
         entry: dict[str, Any] = {"term": term, "grade": grade, "onset": _iso(onset)}
         roll = self.rng.random()
         if roll < 0.85:

@@ -22,6 +22,8 @@ from rrmm.knowledge.toxicity_schema import DoseAction, LabGrading
 from rrmm.planning.facts import PatientFacts, evaluate
 from rrmm.terminology import UnknownTermError, ctcae_vocabulary
 
+_EPS = 1e-9
+
 #: A laboratory result grades a toxicity when it is at most this many days old.
 LAB_GRADING_DAYS = 14
 #: The seed's four symptoms and the record symptoms that report them.
@@ -99,13 +101,13 @@ def grade_lab_value(value: float, uln: float | None, grading: LabGrading) -> int
     grade = 0
     for band in grading.bands:
         if band.below is not None:
-            hit = value < band.below
+            hit = value < band.below - _EPS
         elif band.above is not None:
-            hit = value > band.above
+            hit = value > band.above + _EPS
         else:
             if uln is None:
                 return None
-            hit = value > (band.above_uln or 0) * uln
+            hit = value > (band.above_uln or 0) * uln + _EPS  # 1.5 x 1.2 is 1.7999... in floating point
         if hit:
             grade = band.grade
     return grade
