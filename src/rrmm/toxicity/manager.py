@@ -184,6 +184,15 @@ def worst_by_toxicity(grades: Sequence[GradedToxicity]) -> dict[str, GradedToxic
     return worst
 
 
+def _earlier_episodes(facts: PatientFacts, g: GradedToxicity) -> int:
+    """Resolved adverse events of the same toxicity before this one (for "recurrent" label rows)."""
+    return sum(
+        1
+        for ae in facts.record.adverse_events
+        if ae.resolved is not None and ae.resolved <= g.since and _term(ae.term)[1] == g.toxicity
+    )
+
+
 def _row_applies(row: DoseAction, g: GradedToxicity, facts: PatientFacts, drug: str) -> tuple[bool, str]:
     if g.grade < row.grade_min or (row.grade_max is not None and g.grade > row.grade_max):
         return False, ""
@@ -191,6 +200,10 @@ def _row_applies(row: DoseAction, g: GradedToxicity, facts: PatientFacts, drug: 
         return False, ""
     if row.qualifier == "without_pain" and "with_pain" in g.qualifiers:
         return False, ""
+    if row.qualifier in ("first_occurrence", "recurrent"):
+        earlier = _earlier_episodes(facts, g)
+        if (row.qualifier == "recurrent") != (earlier > 0):
+            return False, ""
     extra = ""
     if row.when is not None:
         v = evaluate(row.when, facts, (drug,))
