@@ -50,7 +50,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
+
+from rrmm.record.models import Abnormality, LabTest, Symptom
+from rrmm.record.models import Condition as ComorbidityName
 
 COMPARATORS = frozenset({"at_least", "at_most", "above", "below", "above_uln_times", "below_uln_times"})
 
@@ -65,24 +68,7 @@ _BOOL_KEYS = frozenset(
     }
 )
 _TOKEN_KEYS = frozenset({"exposed", "refractory", "regimen_has", "on_therapy"})
-SYMPTOMS = frozenset(
-    {
-        "fatigue",
-        "numbness_tingling",
-        "bone_pain",
-        "pain",
-        "fever",
-        "nausea",
-        "diarrhea",
-        "constipation",
-        "shortness_of_breath",
-        "mouth_sores",
-        "taste_change",
-        "blurred_vision",
-        "rash",
-        "confusion",
-    }
-)
+SYMPTOMS = frozenset(get_args(Symptom))
 _RANGE_KEYS = frozenset(
     {"prior_lines", "neuropathy_grade", "crcl", "ecog", "age", "months_from_transplant_to_progression"}
 )
@@ -93,69 +79,10 @@ _CHOICES: dict[str, frozenset[str]] = {
     ),
     "prior_transplant": frozenset({"autologous", "allogeneic"}),
     "preference": frozenset({"oral_only", "declines_cell_therapy", "declines_transplant"}),
-    "cytogenetics": frozenset(
-        {
-            "t(4;14)",
-            "t(14;16)",
-            "t(14;20)",
-            "t(11;14)",
-            "t(6;14)",
-            "del(17p)",
-            "TP53 mutation",
-            "gain(1q)",
-            "amp(1q)",
-            "del(1p)",
-            "hyperdiploidy",
-        }
-    ),
-    "comorbidity": frozenset(
-        {
-            "peripheral_neuropathy",
-            "heart_failure",
-            "coronary_artery_disease",
-            "arrhythmia",
-            "uncontrolled_hypertension",
-            "prior_vte",
-            "diabetes",
-            "copd",
-            "chronic_kidney_disease",
-            "dialysis",
-            "cirrhosis",
-            "hepatitis_b",
-            "hepatitis_c",
-            "hiv",
-            "active_infection",
-            "prior_malignancy",
-            "dementia",
-            "corneal_disease",
-        }
-    ),
+    "cytogenetics": frozenset(get_args(Abnormality)),
+    "comorbidity": frozenset(get_args(ComorbidityName)),
 }
-LAB_TESTS = frozenset(
-    {
-        "m_protein_serum",
-        "m_protein_urine_24h",
-        "flc_kappa",
-        "flc_lambda",
-        "bm_plasma_cells",
-        "creatinine",
-        "hemoglobin",
-        "calcium",
-        "albumin",
-        "beta2_microglobulin",
-        "ldh",
-        "anc",
-        "platelets",
-        "wbc",
-        "bilirubin",
-        "alt",
-        "ast",
-        "igg",
-        "iga",
-        "igm",
-        "plasma_cells_blood",
-    }
-)
+LAB_TESTS = frozenset(get_args(LabTest))
 KEYS = (
     frozenset({"all", "any", "not", "exposed_in_class", "refractory_in_class", "lab", "symptom"})
     | _BOOL_KEYS
