@@ -163,13 +163,18 @@ def satisfy(cond: Condition, data: dict[str, Any], avoid: tuple[str, ...] = ()) 
         pytest.fail(f"extend satisfy() for rule condition {key!r}")
 
 
-EXCLUSION_RULES = [
-    (r.id, owner, rule)
-    for r in KB.regimens
-    for owner, rule in [(r.id, x) for x in r.rules]
-    + [(d, x) for d in r.drugs if d in KB.drugs for x in KB.drugs[d].rules]
-    if rule.effect == "exclude"
-]
+def rules_with(effect: str) -> list[tuple[str, str, Any]]:
+    """(regimen id, owner, rule) for every rule of a regimen and of its drugs' labels with this effect."""
+    return [
+        (r.id, owner, rule)
+        for r in KB.regimens
+        for owner, rule in [(r.id, x) for x in r.rules]
+        + [(d, x) for d in r.drugs if d in KB.drugs for x in KB.drugs[d].rules]
+        if rule.effect == effect
+    ]
+
+
+EXCLUSION_RULES = rules_with("exclude")
 
 
 @pytest.mark.parametrize(
@@ -212,13 +217,7 @@ def test_an_unmet_requirement_excludes_with_its_reason(regimen):
     assert any(regimen.requires_text in r for r in excluded[regimen.id].reasons)
 
 
-CAUTION_RULES = [
-    (r.id, owner, rule)
-    for r in KB.regimens
-    for owner, rule in [(r.id, x) for x in r.rules]
-    + [(d, x) for d in r.drugs if d in KB.drugs for x in KB.drugs[d].rules]
-    if rule.effect == "caution"
-]
+CAUTION_RULES = rules_with("caution")
 
 
 @pytest.mark.parametrize(

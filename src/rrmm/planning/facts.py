@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
+from rrmm.clinical.response import DiseaseMeasures, disease_measures
 from rrmm.clinical.risk import abnormality_status
 from rrmm.clinical.state import DiseaseState
 from rrmm.knowledge.conditions import Condition
@@ -76,6 +77,11 @@ class PatientFacts:
 
     def refractory(self) -> dict[str, frozenset[str]]:
         return _tokens_of(self.state.refractoriness.refractory_drugs)
+
+    @cached_property
+    def measures(self) -> DiseaseMeasures:
+        """The record's response measures, collected once however many criteria ask about them."""
+        return disease_measures(self.record)
 
     def on_therapy(self) -> dict[str, frozenset[str]]:
         """Drugs (and their classes and modalities) being given now: courses with no end."""

@@ -27,7 +27,8 @@ from rrmm.trials.study import Study
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # from_attributes: the clinical dataclasses of the same field names convert without a field-by-field copy
+    model_config = ConfigDict(frozen=True, extra="forbid", from_attributes=True)
 
 
 class Judgement(_Out):
@@ -210,40 +211,7 @@ class ToxicityOut(_Out):
 
 def toxicity_out(r: ToxicityReport) -> ToxicityOut:
     """The toxicity report in the plan's shape (also the JSON of ``rrmm toxicity``)."""
-    return ToxicityOut(
-        as_of=r.as_of,
-        grades=[
-            GradeOut(
-                toxicity=g.toxicity,
-                term=g.term,
-                grade=g.grade,
-                since=g.since,
-                source=g.source,
-                detail=g.detail,
-            )
-            for g in r.grades
-        ],
-        actions=[
-            DrugActionOut(
-                drug=a.drug,
-                action=a.action,
-                dose_level=a.dose_level,
-                until=a.until,
-                toxicity=a.toxicity,
-                grade=a.grade,
-                reason=a.reason,
-                source=a.source,
-            )
-            for a in r.actions
-        ],
-        supportive_care=[
-            CareOut(topic=c.topic, item=c.item, reason=c.reason, source=c.source) for c in r.supportive_care
-        ],
-        trends=[
-            TrendOut(topic=t.topic, symptom=t.symptom, series=list(t.series), trend=t.trend) for t in r.trends
-        ],
-        notes=list(r.notes),
-    )
+    return ToxicityOut.model_validate(r)
 
 
 class Plan(_Out):
@@ -404,28 +372,7 @@ def situation_warnings(state: DiseaseState, record: Record) -> list[str]:
 
 def trial_out(m: TrialMatch) -> TrialOut:
     """A trial match in the contract's shape."""
-    site = m.nearest_site
-    return TrialOut(
-        nct_id=m.nct_id,
-        title=m.title,
-        status=m.status,
-        phase=m.phase,
-        verdict=m.verdict,
-        score=m.score,
-        criteria=[
-            CriterionOut(text=c.text, section=c.section, kind=c.kind, status=c.status, reason=c.reason)
-            for c in m.criteria
-        ],
-        nearest_site=None
-        if site is None
-        else SiteOut(
-            facility=site.facility,
-            city=site.city,
-            country=site.country,
-            distance_km=site.distance_km,
-            within_travel=site.within_travel,
-        ),
-    )
+    return TrialOut.model_validate(m)
 
 
 #: How many trial matches a plan carries (the best, never excluded ones).

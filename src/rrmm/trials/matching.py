@@ -203,9 +203,7 @@ def condition_holds(c: Constraint, facts: PatientFacts) -> tuple[bool | None, st
     if k in ("prior_therapy", "refractory"):
         return _therapy(c, facts, refractory=k == "refractory")
     if k == "measurable_disease":
-        from rrmm.clinical.response import disease_measures
-
-        now = baseline(disease_measures(record), state.as_of)
+        now = baseline(facts.measures, state.as_of)
         if now.serum is None and now.urine is None and now.involved_flc is None:
             return None, "no recent M-protein or free light chain result"
         measurable = bool(now.measurable)
