@@ -14,6 +14,7 @@ from rich.console import Console
 from rrmm.record import Record, RecordError, record_from_json
 
 if TYPE_CHECKING:
+    from rrmm.toxicity.astct import AstctGrade
     from rrmm.trials.study import Study
 
 app = typer.Typer(
@@ -224,6 +225,7 @@ def toxicity(
 ) -> None:
     """Current toxicity grades, label actions for each drug given now, supportive care, symptom trends."""
     from rrmm.clinical.state import disease_state
+    from rrmm.knowledge import knowledge_base
     from rrmm.knowledge.toxicity import toxicity_knowledge
     from rrmm.planning.facts import PatientFacts
     from rrmm.planning.plan import toxicity_out
@@ -231,13 +233,116 @@ def toxicity(
 
     patient = read_record(record)
     facts = PatientFacts(state=disease_state(patient), record=patient)
-    report = toxicity_out(toxicity_report(facts, toxicity_knowledge()))
+    report = toxicity_out(toxicity_report(facts, toxicity_knowledge(), knowledge_base().drugs))
     if format is Format.json:
         sys.stdout.write(json.dumps(report.model_dump(mode="json"), indent=2) + "\n")
     else:
         from rrmm.report.text import render_toxicity
 
         render_toxicity(report, _console())
+
+
+astct_app = typer.Typer(
+    help="ASTCT consensus grading (Lee et al. 2019) of CRS and ICANS at the bedside, with the ICE score."
+)
+app.add_typer(astct_app, name="astct")
+
+
+class Pressure(StrEnum):
+    none = "none"
+    fluids_only = "fluids_only"
+    one = "one"
+    multiple = "multiple"
+
+
+class Oxygen(StrEnum):
+    none = "none"
+    low_flow = "low_flow"
+    high_flow = "high_flow"
+    positive_pressure = "positive_pressure"
+
+
+class Consciousness(StrEnum):
+    normal = "normal"
+    spontaneous = "spontaneous"
+    voice = "voice"
+    tactile = "tactile"
+    unarousable = "unarousable"
+
+
+class Seizure(StrEnum):
+    none = "none"
+    resolved_rapidly = "resolved_rapidly"
+    prolonged = "prolonged"
+
+
+class Edema(StrEnum):
+    none = "none"
+    focal = "focal"
+    diffuse = "diffuse"
+
+
+def _print_grade(grade: AstctGrade, format: Format) -> None:
+    from dataclasses import asdict
+
+    data = asdict(grade)
+    if format is Format.json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        _console().print(f"{data['syndrome']} grade {data['grade']} (ASTCT): " + "; ".join(data["because"]))
+
+
+@astct_app.command("crs")
+def astct_crs(
+    fever: Annotated[
+        bool, typer.Option(help="Temperature of 38 C or more not due to another cause.")
+    ] = False,
+    fever_treated: Annotated[
+        bool, typer.Option(help="Antipyretic or anticytokine therapy (tocilizumab, steroids) has been given.")
+    ] = False,
+    hypotension: Annotated[Pressure, typer.Option(help="Hypotension and what it needs.")] = Pressure.none,
+    oxygen: Annotated[Oxygen, typer.Option(help="Oxygen the hypoxia needs.")] = Oxygen.none,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+) -> None:
+    """Grade cytokine release syndrome (ASTCT 2019): fever, then the worse of hypotension and hypoxia."""
+    from rrmm.toxicity.astct import explain_crs
+
+    _print_grade(explain_crs(fever, hypotension.value, oxygen.value, fever_treated), format)
+
+
+@astct_app.command("icans")
+def astct_icans(
+    orientation: Annotated[
+        int | None, typer.Option(min=0, max=4, help="ICE: oriented to year, month, city, hospital (0-4).")
+    ] = None,
+    naming: Annotated[int | None, typer.Option(min=0, max=3, help="ICE: objects named (0-3).")] = None,
+    commands: Annotated[bool, typer.Option(help="ICE: follows simple commands.")] = False,
+    writing: Annotated[bool, typer.Option(help="ICE: writes a standard sentence.")] = False,
+    counting: Annotated[bool, typer.Option(help="ICE: counts backwards from 100 by 10.")] = False,
+    ice: Annotated[int | None, typer.Option(min=0, max=10, help="ICE score, if already added up.")] = None,
+    consciousness: Annotated[Consciousness, typer.Option()] = Consciousness.normal,
+    seizure: Annotated[Seizure, typer.Option()] = Seizure.none,
+    motor_weakness: Annotated[bool, typer.Option(help="Deep focal motor weakness.")] = False,
+    edema: Annotated[Edema, typer.Option(help="Cerebral edema on neuroimaging.")] = Edema.none,
+    unarousable: Annotated[bool, typer.Option(help="Unarousable, ICE could not be done.")] = False,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+) -> None:
+    """Grade ICANS (ASTCT 2019, adults) from the ICE items (or score) and the other domains."""
+    from rrmm.toxicity.astct import IceAnswers, explain_icans, ice_score
+
+    if ice is None and (orientation is not None or naming is not None):
+        ice = ice_score(IceAnswers(orientation or 0, naming or 0, commands, writing, counting))
+    if ice is None and not unarousable:
+        raise _fail("give the ICE items (--orientation, --naming, ...) or --ice, or --unarousable")
+    grade = explain_icans(
+        ice,
+        consciousness.value,
+        seizure.value,
+        motor_weakness,
+        edema.value,
+        unarousable,
+    )
+    _print_grade(grade, format)
 
 
 @app.command()

@@ -192,3 +192,23 @@ def test_trials_without_a_corpus_is_a_clear_error(tmp_path, monkeypatch):
     bad.write_text('[{"protocolSection": {}}]')
     result = run(["trials", "list", "--studies", str(bad)])
     assert result.exit_code == 2 and "bad.json" in result.stderr
+
+
+def test_astct_crs_grades_at_the_bedside():
+    # ASTCT 2019: fever with hypoxia needing high-flow oxygen is grade 3
+    result = run(["astct", "crs", "--fever", "--oxygen", "high_flow", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["grade"] == 3
+
+
+def test_astct_icans_adds_up_the_ice_items():
+    # ICE: orientation 2 + naming 1 + commands 1 = 4 points, in the 3-6 band: grade 2
+    result = run(["astct", "icans", "--orientation", "2", "--naming", "1", "--commands", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["grade"] == 2 and out["because"] == ["ICE score 4 (3-6)"]
+
+
+def test_astct_icans_without_any_finding_is_an_error():
+    result = run(["astct", "icans"])
+    assert result.exit_code == 2 and "ICE" in result.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rrmm.toxicity.astct import IceAnswers, crs_grade, icans_grade, ice_score
+from rrmm.toxicity.astct import IceAnswers, crs_grade, explain_crs, explain_icans, icans_grade, ice_score
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,24 @@ def test_icans_takes_the_most_severe_domain():
     assert icans_grade(None, unarousable=True) == 4  # ICE 0 because unarousable
     with pytest.raises(ValueError):
         icans_grade(11)
+
+
+def test_explained_crs_names_the_domain_that_set_the_grade():
+    # the paper's example: fever, hypotension on one vasopressor, low-flow oxygen is grade 3 by hypotension
+    g = explain_crs(True, "one", "low_flow")
+    assert g.grade == 3 and g.because == ("hypotension requiring one vasopressor",)
+
+
+def test_explained_crs_both_domains_when_they_agree():
+    g = explain_crs(True, "multiple", "positive_pressure")
+    assert g.grade == 4 and len(g.because) == 2
+
+
+def test_explained_icans_from_consciousness_over_ice():
+    # ICE 8 is grade 1, awakening only to tactile stimulus is grade 3: the worst domain sets the grade
+    g = explain_icans(8, "tactile")
+    assert g.grade == 3 and g.because == ("depressed level of consciousness: tactile",)
+
+
+def test_explained_icans_ice_10_alone_is_no_icans():
+    assert explain_icans(10).grade == 0

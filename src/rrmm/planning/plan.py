@@ -186,6 +186,14 @@ class DrugActionOut(_Out):
     source: str
 
 
+class OrganDoseOut(_Out):
+    drug: str
+    status: str
+    text: str
+    reason: str
+    source: str
+
+
 class CareOut(_Out):
     topic: str
     item: str
@@ -204,6 +212,7 @@ class ToxicityOut(_Out):
     as_of: dt.date
     grades: list[GradeOut]
     actions: list[DrugActionOut]
+    organ_function: list[OrganDoseOut]
     supportive_care: list[CareOut]
     trends: list[TrendOut]
     notes: list[str]
@@ -424,6 +433,6 @@ def build_plan(record: Record, jurisdiction: str = "us", studies: Sequence[Study
         ],
         trials=trials,
         supportive_care=[SupportiveCareOut(item=i, reason=r) for i, r in care.items()],
-        toxicity=toxicity_out(toxicity_report(facts, toxicity_knowledge())),
+        toxicity=toxicity_out(toxicity_report(facts, toxicity_knowledge(), kb.drugs)),
         warnings=[*situation_warnings(state, record), *unknowns(state), *trial_warnings],
     )

@@ -224,6 +224,15 @@ def render_toxicity(t: ToxicityOut, console: Console) -> None:
             tr.topic.replace("_", " "), ", ".join(f"{d}: {v}" for d, v in tr.series[-6:]) or "-", tr.trend
         )
     parts: list[Table | Text] = [grades, actions, trends]
+    if t.organ_function:
+        parts.append(
+            Text(
+                "Kidney and liver function, label dose rules for the drugs given now:\n"
+                + "\n".join(
+                    f"- {o.drug} ({o.status}): {o.text} [{o.reason}; {o.source}]" for o in t.organ_function
+                )
+            )
+        )
     if t.supportive_care:
         parts.append(
             Text(

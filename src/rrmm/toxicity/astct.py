@@ -125,3 +125,94 @@ def icans_grade(
     grades.append(4 if motor_weakness else 0)
     grades.append({"none": 0, "focal": 3, "diffuse": 4}[edema])
     return max(grades)
+
+
+@dataclass(frozen=True)
+class AstctGrade:
+    """A grade with the findings that set it (the domains at that grade)."""
+
+    syndrome: str  # "CRS" or "ICANS"
+    grade: int
+    because: tuple[str, ...]
+
+
+_PRESSURE_TEXT = {
+    "none": "no hypotension",
+    "fluids_only": "hypotension not requiring vasopressors",
+    "one": "hypotension requiring one vasopressor",
+    "multiple": "hypotension requiring multiple vasopressors",
+}
+_OXYGEN_TEXT = {
+    "none": "no hypoxia",
+    "low_flow": "hypoxia requiring low-flow nasal cannula or blow-by",
+    "high_flow": "hypoxia requiring high-flow nasal cannula, facemask, non-rebreather or Venturi mask",
+    "positive_pressure": "hypoxia requiring positive pressure (CPAP, BiPAP, mechanical ventilation)",
+}
+
+
+def explain_crs(
+    fever: bool, hypotension: Vasopressors, oxygen: Oxygen, fever_treated: bool = False
+) -> AstctGrade:
+    """:func:`crs_grade` with the findings that set it (Lee et al. 2019, ASTCT CRS consensus grading).
+
+    >>> explain_crs(True, "fluids_only", "high_flow").because
+    ('hypoxia requiring high-flow nasal cannula, facemask, non-rebreather or Venturi mask',)
+    """
+    grade = crs_grade(fever, hypotension, oxygen, fever_treated)
+    if grade == 0:
+        return AstctGrade("CRS", 0, ("no fever (38 C or more) and no antipyretic or anticytokine treatment",))
+    by_pressure = {"none": 1, "fluids_only": 2, "one": 3, "multiple": 4}[hypotension]
+    by_oxygen = {"none": 1, "low_flow": 2, "high_flow": 3, "positive_pressure": 4}[oxygen]
+    if grade == 1:
+        because: tuple[str, ...] = ("fever of 38 C or more, no hypotension, no hypoxia",)
+    else:
+        because = tuple(
+            text
+            for level, text in ((by_pressure, _PRESSURE_TEXT[hypotension]), (by_oxygen, _OXYGEN_TEXT[oxygen]))
+            if level == grade
+        )
+    if fever_treated and not fever:
+        because += ("fever brought down by antipyretic or anticytokine therapy still counts",)
+    return AstctGrade("CRS", grade, because)
+
+
+def explain_icans(
+    ice: int | None,
+    consciousness: Consciousness = "normal",
+    seizure: Seizure = "none",
+    motor_weakness: bool = False,
+    edema: Edema = "none",
+    unarousable: bool = False,
+) -> AstctGrade:
+    """:func:`icans_grade` with the domains that set it (Lee et al. 2019, ASTCT ICANS grading for adults).
+
+    >>> explain_icans(5, "spontaneous")
+    AstctGrade(syndrome='ICANS', grade=2, because=('ICE score 5 (3-6)',))
+    """
+    grade = icans_grade(ice, consciousness, seizure, motor_weakness, edema, unarousable)
+    if grade == 0:
+        return AstctGrade(
+            "ICANS", 0, ("ICE score 10 and no other finding",) if ice == 10 else ("no finding",)
+        )
+    found: list[tuple[int, str]] = []
+    if unarousable:
+        found.append((4, "ICE score 0: patient unarousable"))
+    elif ice is not None and ice < 10:
+        band = "7-9" if ice >= 7 else "3-6" if ice >= 3 else "0-2"
+        found.append((icans_grade(ice), f"ICE score {ice} ({band})"))
+    levels = {"spontaneous": 1, "voice": 2, "tactile": 3, "unarousable": 4}
+    if consciousness in levels:
+        found.append((levels[consciousness], f"depressed level of consciousness: {consciousness}"))
+    if seizure != "none":
+        found.append(
+            (3, "seizure that resolved rapidly")
+            if seizure == "resolved_rapidly"
+            else (4, "prolonged (> 5 min) or repetitive seizures")
+        )
+    if motor_weakness:
+        found.append((4, "deep focal motor weakness"))
+    if edema != "none":
+        found.append(
+            (3, "focal edema on neuroimaging") if edema == "focal" else (4, "diffuse cerebral edema")
+        )
+    return AstctGrade("ICANS", grade, tuple(text for level, text in found if level == grade))

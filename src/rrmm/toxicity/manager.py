@@ -9,14 +9,18 @@
    base has no table for says so rather than returning nothing.
 3. **Supportive care** for fatigue, neuropathy, infections, bone pain and VTE (``symptom_care.yaml``).
 4. **Symptom trends** for the seed's four symptoms: the series over time and whether it is worsening.
+5. **Organ-function doses**: for every drug given now, the label's renal and hepatic dose rules (the same
+   ``dose_adjustments`` of ``data/drugs/<inn>.yaml`` that the planner applies to a new regimen) that the
+   current kidney and liver function meet, or that cannot be checked for want of a value.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from rrmm.knowledge.schema import DrugFacts
 from rrmm.knowledge.toxicity import ToxicityKnowledge
 from rrmm.knowledge.toxicity_schema import DoseAction, LabGrading
 from rrmm.planning.facts import PatientFacts, evaluate
@@ -78,10 +82,20 @@ class SymptomTrend:
 
 
 @dataclass(frozen=True)
+class OrganDose:
+    drug: str
+    status: str  # "applies" or "could not check"
+    text: str
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
 class ToxicityReport:
     as_of: dt.date
     grades: tuple[GradedToxicity, ...]
     actions: tuple[DrugAction, ...]
+    organ_function: tuple[OrganDose, ...]
     supportive_care: tuple[CareItem, ...]
     trends: tuple[SymptomTrend, ...]
     notes: tuple[str, ...]
@@ -219,8 +233,7 @@ def drug_actions(
     """For each drug given now: the label rows the current grades trigger, or "continue"."""
     actions: list[DrugAction] = []
     notes: list[str] = []
-    ongoing = sorted({t.drug for t in facts.record.therapies if t.end is None and t.start <= facts.as_of})
-    for drug in ongoing:
+    for drug in _ongoing(facts):
         table = knowledge.drug_tables.get(drug)
         if table is None:
             notes.append(
@@ -308,8 +321,34 @@ def symptom_trend(facts: PatientFacts, topic: str, symptom: str) -> SymptomTrend
     return SymptomTrend(topic, symptom, series, trend)
 
 
-def toxicity_report(facts: PatientFacts, knowledge: ToxicityKnowledge) -> ToxicityReport:
-    """The whole toxicity picture of a patient on ``as_of``."""
+def _ongoing(facts: PatientFacts) -> list[str]:
+    return sorted({t.drug for t in facts.record.therapies if t.end is None and t.start <= facts.as_of})
+
+
+def organ_function_doses(facts: PatientFacts, drugs: Mapping[str, DrugFacts]) -> list[OrganDose]:
+    """The label's renal and hepatic dose rules of each drug given now that today's organ function meets
+    (creatinine clearance bands, dialysis, bilirubin), and those that cannot be checked because a value is
+    missing. A rule the patient does not meet is not listed."""
+    found: list[OrganDose] = []
+    for drug in _ongoing(facts):
+        info = drugs.get(drug)
+        if info is None:
+            continue
+        for adj in info.dose_adjustments:
+            v = evaluate(adj.when, facts, (drug,))
+            if v.value is False:
+                continue
+            status = "applies" if v.value is True else "could not check"
+            section = f", {adj.source.section}" if adj.source.section else ""
+            found.append(OrganDose(drug, status, adj.text, "; ".join(v.because), adj.source.text + section))
+    return found
+
+
+def toxicity_report(
+    facts: PatientFacts, knowledge: ToxicityKnowledge, drugs: Mapping[str, DrugFacts] | None = None
+) -> ToxicityReport:
+    """The whole toxicity picture of a patient on ``as_of``. ``drugs``: the knowledge base's drug label
+    facts, for the organ-function dose rules of the drugs given now (none when absent)."""
     grades = [*lab_grades(facts, knowledge), *adverse_event_grades(facts)]
     worst = worst_by_toxicity(grades)
     actions, notes = drug_actions(facts, knowledge, worst)
@@ -319,6 +358,7 @@ def toxicity_report(facts: PatientFacts, knowledge: ToxicityKnowledge) -> Toxici
         as_of=facts.as_of,
         grades=tuple(sorted(grades, key=lambda g: (-g.grade, g.toxicity))),
         actions=tuple(actions),
+        organ_function=tuple(organ_function_doses(facts, drugs or {})),
         supportive_care=tuple(supportive_care(facts, knowledge)),
         trends=tuple(symptom_trend(facts, topic, s) for topic, s in SYMPTOM_TOPICS.items()),
         notes=tuple(notes),
