@@ -101,3 +101,28 @@ def test_a_drug_without_label_rules_says_so():
 def test_stopped_drugs_get_no_actions():
     r = report(therapies=[course("bortezomib", "2024-01-01", "2024-04-01")], adverse_events=neuropathy(3))
     assert not actions_for(r, "bortezomib")
+
+
+class TestUncoveredToxicity:
+    """A grade 3-4 toxicity that no row of a drug's table covers gives "see label", never "continue"
+    (labels end their tables with a row for other grade 3 or 4 adverse reactions)."""
+
+    def test_grade_3_diarrhea_on_daratumumab_is_a_question_for_the_label(self):
+        r = report(
+            therapies=on("daratumumab"),
+            adverse_events=[{"term": "Diarrhea", "grade": 3, "onset": "2024-05-20"}],
+        )
+        acts = actions_for(r, "daratumumab")
+        assert [a.action for a in acts] == ["see label"] and acts[0].toxicity == "diarrhea"
+
+    def test_grade_2_uncovered_toxicity_leaves_continue(self):
+        r = report(
+            therapies=on("daratumumab"),
+            adverse_events=[{"term": "Diarrhea", "grade": 2, "onset": "2024-05-20"}],
+        )
+        assert [a.action for a in actions_for(r, "daratumumab")] == ["continue"]
+
+    def test_grade_below_a_lab_threshold_row_is_covered(self):
+        # REVLIMID: platelets below 30 interrupt; platelets 45 (CTCAE grade 3) do not reach the row
+        r = report(therapies=on("lenalidomide"), labs=[lab("platelets", "2024-05-30", 45.0, "10^9/L")])
+        assert [a.action for a in actions_for(r, "lenalidomide")] == ["continue"]

@@ -119,6 +119,10 @@ class DoseAction(_Model):
     until: str | None = Field(default=None, description="The condition to resume, for hold")
     text: str
     source: Source
+    fallback: bool = Field(
+        default=False,
+        description="A boxed-warning row: applies when no graded row of its toxicity covers the grade",
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> DoseAction:

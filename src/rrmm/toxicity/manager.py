@@ -37,6 +37,11 @@ SYMPTOM_TOPICS: dict[str, str] = {
     "infections": "fever",
     "bone_pain": "bone_pain",
 }
+#: A current toxicity of at least this grade that no row of a drug's table covers is not answered with
+#: "continue" but with "see label": labels end their tables with a row for other grade 3 or 4 adverse
+#: reactions (e.g. REVLIMID, POMALYST, KYPROLIS), so a grade 3 event the knowledge base has no row for is a
+#: question for the label, not a reason to go on.
+UNCOVERED_MIN_GRADE = 3
 #: A trend compares the latest report with up to :data:`TREND_REPORTS` reports of this many days before it.
 TREND_WINDOW_DAYS = 365
 TREND_REPORTS = 3
@@ -198,12 +203,17 @@ def worst_by_toxicity(grades: Sequence[GradedToxicity]) -> dict[str, GradedToxic
     return worst
 
 
-def _earlier_episodes(facts: PatientFacts, g: GradedToxicity) -> int:
-    """Resolved adverse events of the same toxicity before this one (for "recurrent" label rows)."""
+def _earlier_episodes(facts: PatientFacts, g: GradedToxicity, grade_min: int) -> int:
+    """Resolved adverse events of the same toxicity, at least of the row's grade, before this one (for
+    "recurrent" label rows: a grade 1 CRS after a step-up dose does not make a later grade 3 CRS a
+    recurrence of grade 3)."""
     return sum(
         1
         for ae in facts.record.adverse_events
-        if ae.resolved is not None and ae.resolved <= g.since and _term(ae.term)[1] == g.toxicity
+        if ae.resolved is not None
+        and ae.resolved <= g.since
+        and ae.grade >= grade_min
+        and _term(ae.term)[1] == g.toxicity
     )
 
 
@@ -215,7 +225,7 @@ def _row_applies(row: DoseAction, g: GradedToxicity, facts: PatientFacts, drug: 
     if row.qualifier == "without_pain" and "with_pain" in g.qualifiers:
         return False, ""
     if row.qualifier in ("first_occurrence", "recurrent"):
-        earlier = _earlier_episodes(facts, g)
+        earlier = _earlier_episodes(facts, g, row.grade_min)
         if (row.qualifier == "recurrent") != (earlier > 0):
             return False, ""
     extra = ""
@@ -225,6 +235,26 @@ def _row_applies(row: DoseAction, g: GradedToxicity, facts: PatientFacts, drug: 
             return False, ""
         extra = "; " + "; ".join(v.because)
     return True, extra
+
+
+def _covers(row: DoseAction, g: GradedToxicity) -> bool:
+    """A graded row speaks to the patient's grade when the grade is not above the row's range: below it, the
+    label's threshold is not reached (lab-defined rows such as ANC < 0.5 cover the grades beneath); above
+    it, the table says nothing (a row read only up to grade 3 does not answer a grade 4)."""
+    return row.grade_max is None or g.grade <= row.grade_max
+
+
+def _action(drug: str, row: DoseAction, g: GradedToxicity, extra: str) -> DrugAction:
+    return DrugAction(
+        drug,
+        row.action,
+        row.dose_level,
+        row.until,
+        row.toxicity,
+        g.grade,
+        f"{g.detail}{extra}: {row.text}",
+        f"{row.source.text}{', ' + row.source.section if row.source.section else ''}",
+    )
 
 
 def drug_actions(
@@ -240,23 +270,30 @@ def drug_actions(
                 f"{drug}: the knowledge base has no dose-modification rules for this drug; check its label"
             )
             continue
-        fired = []
+        fired: list[DrugAction] = []
+        graded = [r for r in table.actions if not r.fallback]
+        covered = {t: g for t, g in worst.items() if any(_covers(r, g) for r in graded if r.toxicity == t)}
         for row in table.actions:
             g = worst.get(row.toxicity)
-            if g is None:
+            if g is None or (row.fallback and row.toxicity in covered):
                 continue
             applies, extra = _row_applies(row, g, facts, drug)
             if applies:
+                fired.append(_action(drug, row, g, extra))
+        answered = covered.keys() | {a.toxicity for a in fired}
+        for g in worst.values():
+            if g.grade >= UNCOVERED_MIN_GRADE and g.toxicity not in answered:
                 fired.append(
                     DrugAction(
                         drug,
-                        row.action,
-                        row.dose_level,
-                        row.until,
-                        row.toxicity,
+                        "see label",
+                        None,
+                        None,
+                        g.toxicity,
                         g.grade,
-                        f"{g.detail}{extra}: {row.text}",
-                        f"{row.source.text}{', ' + row.source.section if row.source.section else ''}",
+                        f"{g.detail}: no row of the knowledge base's table for {drug} covers this grade; "
+                        "read the label's dose-modification section (other grade 3-4 adverse reactions)",
+                        f"{table.label.text}{', ' + table.label.section if table.label.section else ''}",
                     )
                 )
         if fired:
@@ -272,7 +309,7 @@ def drug_actions(
                     None,
                     None,
                     "no current toxicity triggers a row of its label table "
-                    f"(rows cover: {', '.join(relevant)})",
+                    f"(rows cover: {', '.join(relevant) or 'none encoded'})",
                     table.label.text,
                 )
             )
