@@ -126,3 +126,13 @@ class TestUncoveredToxicity:
         # REVLIMID: platelets below 30 interrupt; platelets 45 (CTCAE grade 3) do not reach the row
         r = report(therapies=on("lenalidomide"), labs=[lab("platelets", "2024-05-30", 45.0, "10^9/L")])
         assert [a.action for a in actions_for(r, "lenalidomide")] == ["continue"]
+
+    def test_pulmonary_hypertension_is_not_a_cardiac_event(self):
+        # CTCAE v5.0 files pulmonary hypertension under respiratory disorders; KYPROLIS's cardiac row
+        # (withhold, consider 1 dose level reduction) must not fire for it, and its pulmonary row is not encoded
+        r = report(
+            therapies=on("carfilzomib"),
+            adverse_events=[{"term": "Pulmonary hypertension", "grade": 3, "onset": "2024-05-20"}],
+        )
+        acts = actions_for(r, "carfilzomib")
+        assert [(a.action, a.toxicity) for a in acts] == [("see label", "pulmonary")]

@@ -31,6 +31,7 @@ Toxicity = Literal[
     "hypercalcemia",
     "hyponatremia",
     "cardiac",
+    "pulmonary",
     "hypertension",
     "thromboembolism",
     "infusion_reaction",
