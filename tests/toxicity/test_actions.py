@@ -129,7 +129,7 @@ class TestUncoveredToxicity:
 
     def test_pulmonary_hypertension_is_not_a_cardiac_event(self):
         # CTCAE v5.0 files pulmonary hypertension under respiratory disorders; KYPROLIS's cardiac row
-        # (withhold, consider 1 dose level reduction) must not fire for it, and its pulmonary row is not encoded
+        # (withhold, consider 1 dose level reduction) must not fire for it; its pulmonary row is not read
         r = report(
             therapies=on("carfilzomib"),
             adverse_events=[{"term": "Pulmonary hypertension", "grade": 3, "onset": "2024-05-20"}],

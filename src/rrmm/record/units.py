@@ -46,6 +46,10 @@ def _registry() -> pint.UnitRegistry[Any]:
 _SPELLINGS: tuple[tuple[str, str], ...] = (
     (r"µ|μ", "u"),
     (r"\s+", ""),
+    # UCUM (FHIR Quantity.code) writes powers of ten as 10*9 and a day's urine as /(24.h)
+    (r"^10\*(\d+)/", r"10^\1/"),
+    (r"(?i)/\(24\.h\)$", "/24h"),
+    (r"(?i)/d$", "/24h"),
     (r"(?i)^percent$|^%$", "percent"),
     (r"(?i)/(24h|24hr|24hours|24hour|d|day)$", "/(24*hour)"),
     (r"(?i)^iu/", "IU_enzyme/"),
