@@ -32,6 +32,12 @@ class Format(StrEnum):
     json = "json"
 
 
+class PlanFormat(StrEnum):
+    text = "text"
+    json = "json"
+    fhir = "fhir"
+
+
 class Jurisdiction(StrEnum):
     us = "us"
     eu = "eu"
@@ -91,7 +97,9 @@ def _corpus(studies: Path | None, store: Path | None, required: bool) -> list[St
 @app.command()
 def plan(
     record: Annotated[str, typer.Argument(help="Patient record (JSON, schema version 1), or - for stdin.")],
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    format: Annotated[
+        PlanFormat, typer.Option("--format", "-f", help="Output format (fhir: a FHIR R4 Bundle).")
+    ] = PlanFormat.text,
     jurisdiction: Annotated[
         Jurisdiction, typer.Option("--jurisdiction", "-j", help="Whose drug approvals apply.")
     ] = Jurisdiction.us,
@@ -103,12 +111,70 @@ def plan(
 
     patient = read_record(record)
     result = build_plan(patient, jurisdiction.value, _corpus(studies, store, required=False))
-    if format is Format.json:
+    if format is PlanFormat.json:
         sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
+    elif format is PlanFormat.fhir:
+        from rrmm.fhir.plan import plan_to_bundle
+
+        sys.stdout.write(json.dumps(plan_to_bundle(result), indent=2) + "\n")
     else:
         from rrmm.report.text import render_plan
 
         render_plan(result, _console())
+
+
+OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    tmp = out.with_name(out.name + ".part")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)  # all or nothing: no half-written file
+    except OSError as exc:
+        raise _fail(f"cannot write {out}: {exc.strerror}") from None
+
+
+@app.command("import-fhir")
+def import_fhir(
+    bundle: Annotated[str, typer.Argument(help="A FHIR R4 Bundle (JSON), or - for stdin.")],
+    out: OutOption = None,
+) -> None:
+    """Read a patient from a FHIR R4 Bundle into a record (schema version 1); what cannot be mapped is
+    listed on stderr, entry by entry."""
+    from rrmm.fhir.importer import FhirImportError, import_bundle
+
+    try:
+        raw = sys.stdin.buffer.read() if bundle == "-" else Path(bundle).read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {bundle}: {exc.strerror}") from None
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _fail(f"{bundle}: not JSON ({exc})") from None
+    try:
+        result = import_bundle(data)
+    except FhirImportError as exc:
+        raise _fail(str(exc)) from None
+    for w in result.warnings:
+        sys.stderr.write(f"warning: {w}\n")
+    record = result.record.model_dump(mode="json", exclude_defaults=True)
+    _write(json.dumps(record, indent=2) + "\n", out)
+
+
+@app.command("export-fhir")
+def export_fhir(
+    record: Annotated[str, typer.Argument(help="Patient record (JSON, schema version 1), or - for stdin.")],
+    out: OutOption = None,
+) -> None:
+    """Write a record as a FHIR R4 collection Bundle (Patient, Condition, Observation, MedicationStatement,
+    Procedure, AdverseEvent); import-fhir reads it back to the same record."""
+    from rrmm.fhir.exporter import record_to_bundle
+
+    _write(json.dumps(record_to_bundle(read_record(record)), indent=2) + "\n", out)
 
 
 @app.command()

@@ -8,7 +8,7 @@ What a code can mean (``means``, exactly one key):
 
 - ``lab``: a record lab test (``labs[].test``); ``unit`` is the UCUM unit the code is usually reported in;
 - ``finding``: a record finding (``findings[].test``: immunofixation, MRD, new lesion, ...);
-- ``observation``: ``ecog``, ``body_weight``, ``body_height``, ``disease_status``, ``cytogenetics``,
+- ``observation``: ``age``, ``ecog``, ``body_weight``, ``body_height``, ``disease_status``, ``cytogenetics``,
   ``heavy_chain``, ``light_chain``;
 - ``abnormality``: a record cytogenetic abnormality (``cytogenetics[].abnormality``);
 - ``diagnosis``: ``multiple_myeloma``, ``plasma_cell_leukemia``, ``al_amyloidosis``,
@@ -43,6 +43,7 @@ SYSTEMS: dict[str, str] = {
 }
 
 Observation = Literal[
+    "age",
     "ecog",
     "body_weight",
     "body_height",
