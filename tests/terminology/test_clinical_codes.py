@@ -17,25 +17,17 @@ ICD10PCS = SYSTEMS["icd10pcs"]
 NOT_CONFIRMED = "ingredient RXCUI not confirmed in a stored copy of RxNorm or of a FHIR value set (issue 6)"
 INVESTIGATIONAL = "investigational, no US marketing authorisation: no RxNorm ingredient expected"
 NO_RXNORM_ROW: dict[str, str] = {
-    "pomalidomide": NOT_CONFIRMED,
-    "isatuximab": NOT_CONFIRMED,
-    "selinexor": NOT_CONFIRMED,
     "panobinostat": NOT_CONFIRMED,
     "vorinostat": NOT_CONFIRMED,
     "ciltacabtagene autoleucel": NOT_CONFIRMED,
     "idecabtagene vicleucel": NOT_CONFIRMED,
-    "teclistamab": NOT_CONFIRMED,
-    "elranatamab": NOT_CONFIRMED,
     "linvoseltamab": NOT_CONFIRMED,
     "belantamab mafodotin": NOT_CONFIRMED,
-    "talquetamab": NOT_CONFIRMED,
     "doxorubicin": NOT_CONFIRMED,
     "cisplatin": NOT_CONFIRMED,
     "vincristine": NOT_CONFIRMED,
-    "interferon alfa": NOT_CONFIRMED + "; also no single ingredient (RxNorm has the alfa-2a/-2b products)",
-    "dexamethasone": NOT_CONFIRMED,
-    "prednisone": NOT_CONFIRMED,
-    "prednisolone": NOT_CONFIRMED,
+    "interferon alfa": "no single RxNorm ingredient: the RRF extract lists 'interferon alfa-2b' (IN 5880) "
+    "and 'interferon alfa-n3' (IN 612937) as separate ingredients, and the table holds one row per drug",
     "pamidronate": NOT_CONFIRMED,
     "denosumab": NOT_CONFIRMED,
     "anitocabtagene autoleucel": INVESTIGATIONAL,
@@ -80,6 +72,15 @@ def test_one_ingredient_row_per_drug():
         ("342369", "lenalidomide"),
         ("1721947", "daratumumab"),
         ("1747556", "venetoclax"),
+        ("3264", "dexamethasone"),
+        ("1369713", "pomalidomide"),
+        ("2282018", "isatuximab"),
+        ("2178390", "selinexor"),
+        ("2619426", "teclistamab"),
+        ("2644880", "elranatamab"),
+        ("2644447", "talquetamab"),
+        ("8640", "prednisone"),
+        ("8638", "prednisolone"),
     ],
 )
 def test_rxnorm_ingredient_codes(rxcui, inn):
@@ -93,6 +94,16 @@ def test_a_clinical_drug_code_is_not_an_ingredient():
     # ingredient: they are product codes, not in the table.
     assert code_tables().lookup(RXNORM, "1804993") is None
     assert code_tables().lookup(RXNORM, "356733") is None
+
+
+@pytest.mark.parametrize(
+    "rxcui",
+    # Precise ingredients (TTY PIN) next to the coded INs in the RRF extract: the suffixed antibody names and
+    # the prednisolone salts are not ingredient rows.
+    ["2282019", "2619425", "2644881", "2644448", "34372", "55062"],
+)
+def test_a_precise_ingredient_is_not_an_ingredient_row(rxcui):
+    assert code_tables().lookup(RXNORM, rxcui) is None
 
 
 @pytest.mark.parametrize(
