@@ -212,3 +212,47 @@ def test_astct_icans_adds_up_the_ice_items():
 def test_astct_icans_without_any_finding_is_an_error():
     result = run(["astct", "icans"])
     assert result.exit_code == 2 and "ICE" in result.stderr
+
+
+FHIR_EXAMPLES = Path(__file__).parents[2] / "examples" / "fhir"
+
+
+def test_import_fhir_writes_the_record_and_lists_warnings(tmp_path):
+    out = tmp_path / "record.json"
+    result = run(["import-fhir", str(FHIR_EXAMPLES / "ehr-searchset.json"), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(out.read_text())["id"] == "pt-8842"
+    assert "warning: Observation/obs-glu" in result.stderr  # glucose is not a record lab
+
+
+def test_import_fhir_error_names_the_resource_and_writes_nothing(tmp_path):
+    bundle = json.loads((FHIR_EXAMPLES / "transaction-new-patient.json").read_text())
+    bundle["entry"][3]["resource"]["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] = (
+        "2021-01-01"
+    )
+    out = tmp_path / "record.json"
+    result = run(["import-fhir", "-", "-o", str(out)], json.dumps(bundle))
+    assert (
+        result.exit_code == 2 and "MedicationRequest" in result.stderr and "before it starts" in result.stderr
+    )
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_export_fhir_then_import_gives_the_record_back(tmp_path):
+    source = Path(__file__).parents[2] / "examples" / "t11-14.json"
+    bundle = tmp_path / "bundle.json"
+    assert run(["export-fhir", str(source), "-o", str(bundle)]).exit_code == 0
+    back = run(["import-fhir", str(bundle)])
+    assert back.exit_code == 0 and back.stderr == ""
+    from rrmm.record import record_from_json
+
+    assert record_from_json(back.stdout) == record_from_json(source.read_bytes())
+
+
+def test_plan_as_fhir_is_a_bundle_with_a_request_group():
+    source = Path(__file__).parents[2] / "examples" / "t11-14.json"
+    result = run(["plan", str(source), "--format", "fhir"])
+    assert result.exit_code == 0, result.stderr
+    bundle = json.loads(result.stdout)
+    kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
+    assert bundle["resourceType"] == "Bundle" and {"RequestGroup", "Observation", "Patient"} <= kinds

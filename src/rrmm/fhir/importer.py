@@ -88,8 +88,9 @@ class _Course:
 
 
 class _Reader:
-    def __init__(self, bundle: Json, tables: CodeTables) -> None:
+    def __init__(self, bundle: Json, tables: CodeTables, validate: bool = True) -> None:
         self.tables = tables
+        self.validate = validate
         self.warnings: list[ImportWarning] = []
         self.record: Json = {"schema_version": "1"}
         self.lists: dict[str, list[Json]] = defaultdict(list)
@@ -129,7 +130,9 @@ class _Reader:
             rtype = resource.get("resourceType")
             label = f"{rtype}/{resource['id']}" if resource.get("id") else f"entry[{i}] ({rtype})"
             try:
-                get_fhir_model_class(str(rtype)).model_validate(resource)
+                model = get_fhir_model_class(str(rtype))
+                if self.validate:
+                    model.model_validate(resource)
             except KeyError:
                 raise FhirImportError(label, f"unknown resource type {rtype!r}") from None
             except ValidationError as exc:
@@ -791,16 +794,18 @@ def abnormality_from_text(text: str) -> str | None:
     return None
 
 
-def import_bundle(data: Any, tables: CodeTables | None = None) -> ImportResult:
+def import_bundle(data: Any, tables: CodeTables | None = None, *, validate: bool = True) -> ImportResult:
     """A FHIR R4 Bundle (a parsed JSON mapping) to a validated record, with the warnings of the import.
 
-    Raises :class:`FhirImportError` naming the resource for what cannot become a record."""
+    ``validate=False`` skips the check of each resource against the FHIR R4B models (for a bundle already
+    validated, such as one rrmm wrote): it is most of the import's time. Raises :class:`FhirImportError`
+    naming the resource for what cannot become a record."""
     if not isinstance(data, Mapping) or data.get("resourceType") != "Bundle":
         raise FhirImportError("Bundle", "not a FHIR Bundle (resourceType must be 'Bundle')")
     bundle = dict(data)
     if bundle.get("type") not in BUNDLE_TYPES:
         raise FhirImportError("Bundle", f"bundle type {bundle.get('type')!r} is not one of {BUNDLE_TYPES}")
-    reader = _Reader(bundle, tables or code_tables())
+    reader = _Reader(bundle, tables or code_tables(), validate)
     reader.read()
     mapping = reader.assemble(bundle)
     try:

@@ -1,0 +1,60 @@
+"""The plan as FHIR: a RequestGroup of the ranked options with their evidence, the disease state as
+Observations (mCODE Myeloma RISS Stage: code NCIt C141392, values C141394-C141396)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+
+from rrmm.fhir.plan import plan_to_bundle
+from rrmm.planning import build_plan
+from rrmm.record import record_from_json
+
+EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.json"))
+
+
+def resources(bundle, kind):
+    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_plan_bundle_is_valid_and_follows_the_plan(path):
+    plan = build_plan(record_from_json(path.read_bytes()), "us", ())
+    bundle = plan_to_bundle(plan)
+    Bundle.model_validate(bundle)
+    (group,) = resources(bundle, "RequestGroup")
+    options = [a for a in group.get("action", []) if a.get("title") != "Clinical trials"]
+    assert [a["title"] for a in options] == [o.name for o in plan.options]
+    assert len([n for n in group.get("note", []) if n["text"].startswith("Not recommended")]) == len(
+        plan.not_recommended
+    )
+    (lines,) = [o for o in resources(bundle, "Observation") if o["id"] == "lines-of-therapy"]
+    assert lines["valueInteger"] == plan.disease.lines_of_therapy
+
+
+def test_evidence_is_cited_by_doi():
+    plan = build_plan(record_from_json(EXAMPLES[0].read_bytes()), "us", ())
+    (group,) = resources(plan_to_bundle(plan), "RequestGroup")
+    first = group["action"][0]
+    dois = [e.doi for e in plan.options[0].evidence if e.doi]
+    assert [d["url"] for d in first.get("documentation", []) if "doi.org" in d.get("url", "")] == [
+        f"https://doi.org/{d}" for d in dois
+    ]
+
+
+@pytest.mark.parametrize(("stage", "code"), [("I", "C141394"), ("II", "C141395"), ("III", "C141396")])
+def test_r_iss_stage_uses_mcode_codes(stage, code):
+    path = next(p for p in EXAMPLES)
+    plan = build_plan(record_from_json(path.read_bytes()), "us", ())
+    staged = plan.model_copy(
+        update={
+            "disease": plan.disease.model_copy(
+                update={"stage": plan.disease.stage.model_copy(update={"r_iss": stage})}
+            )
+        }
+    )
+    (riss,) = [o for o in resources(plan_to_bundle(staged), "Observation") if o["id"] == "r-iss-stage"]
+    assert riss["code"]["coding"][0]["code"] == "C141392"
+    assert riss["valueCodeableConcept"]["coding"][0]["code"] == code
