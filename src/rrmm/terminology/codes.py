@@ -157,8 +157,10 @@ class CodeTables:
     def __init__(self, tables: tuple[CodeSystemTable, ...]) -> None:
         self.tables = tables
         self._by_key: dict[tuple[str, str], Code] = {}
+        self._by_meaning: dict[tuple[str, str], list[tuple[str, Code]]] = {}
         for t in tables:
             for c in t.codes:
+                self._by_meaning.setdefault((c.means.kind, c.means.value), []).append((t.system, c))
                 key = (t.system, _norm(t.system, c.code))
                 if key in self._by_key:
                     raise CodeTableError(f"{t.name} code {c.code!r} is in two tables")
@@ -171,13 +173,8 @@ class CodeTables:
 
     def codes_for(self, kind: str, value: str, system: str | None = None) -> list[tuple[str, Code]]:
         """Every (system, code) that means ``kind`` = ``value``, in table order."""
-        return [
-            (t.system, c)
-            for t in self.tables
-            if system is None or t.system == system
-            for c in t.codes
-            if c.means.kind == kind and c.means.value == value
-        ]
+        found = self._by_meaning.get((kind, value), [])
+        return [(s, c) for s, c in found if system is None or s == system]
 
 
 def _norm(system: str, code: str) -> str:
