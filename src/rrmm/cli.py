@@ -14,6 +14,7 @@ from rich.console import Console
 from rrmm.record import Record, RecordError, record_from_json
 
 if TYPE_CHECKING:
+    from rrmm.db import Repository
     from rrmm.toxicity.astct import AstctGrade
     from rrmm.trials.study import Study
 
@@ -306,6 +307,83 @@ def toxicity(
         from rrmm.report.text import render_toxicity
 
         render_toxicity(report, _console())
+
+
+users_app = typer.Typer(help="Users of the clinic service: add one, issue an API token.")
+app.add_typer(users_app, name="users")
+
+
+class Role(StrEnum):
+    hematologist = "hematologist"
+    pharmacist = "pharmacist"
+    nurse = "nurse"
+    read_only = "read-only"
+
+
+def _repository() -> Repository:
+    from rrmm.db import Repository, make_engine, migrate
+
+    engine = make_engine()
+    migrate(engine)
+    return Repository(engine)
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[Role, typer.Option("--role", help="What the user may do.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a user of the clinic service (database: $RRMM_DATABASE_URL, else $RRMM_HOME/rrmm.sqlite)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = _repository().add_user(username, password, role.value)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    _console().print(f"user {user.username} ({user.role}) added")
+
+
+@users_app.command("token")
+def users_token(
+    username: Annotated[str, typer.Argument(help="The user the token acts for.")],
+    days: Annotated[int, typer.Option(min=1, max=365, help="Days the token is valid.")] = 30,
+) -> None:
+    """Issue a bearer token for the REST API or a CDS Hooks client (printed once, stored hashed)."""
+    try:
+        token = _repository().issue_token(username, days)
+    except (ValueError, LookupError) as exc:
+        raise _fail(str(exc)) from None
+    sys.stdout.write(token + "\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    demo: Annotated[
+        bool, typer.Option(help="Load the examples/ records and create a demo user for each role.")
+    ] = False,
+    studies: StudiesOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Run the clinic: web app at /, REST API at /v1 (OpenAPI at /docs), CDS Hooks at /cds-services."""
+    import uvicorn
+
+    from rrmm.api.app import Settings, create_app
+
+    repo = _repository()
+    if demo:
+        from rrmm.api.demo import load_demo
+
+        for line in load_demo(repo):
+            _console().print(line)
+    settings = Settings(app_url=f"http://{host}:{port}", studies=_corpus(studies, store, required=False))
+    uvicorn.run(create_app(repo, settings), host=host, port=port, log_level="info")
 
 
 astct_app = typer.Typer(
