@@ -26,8 +26,13 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# The suite runs the persistence tests on SQLite and on a throwaway PostgreSQL (scripts/postgres.sh installs
+# and starts it from Debian's packages), and the browser tests in Debian's Chromium (scripts/chromium.sh);
+# where either cannot be had, the tests that need it are skipped and say why.
 unit: setup
-	$(BIN)/python -m pytest -q
+	@pg="$$(bash scripts/postgres.sh)" || { pg=""; echo "make: PostgreSQL unavailable (reason above): its tests are skipped" >&2; }; \
+	bash scripts/chromium.sh || echo "make: Chromium unavailable (reason above): the browser tests are skipped" >&2; \
+	RRMM_TEST_POSTGRES_URL="$$pg" $(BIN)/python -m pytest -q
 
 contract: setup
 	@if [ -f ../shared/checks/plan_contract.py ]; then $(BIN)/python ../shared/checks/plan_contract.py; \
