@@ -1,0 +1,1 @@
+"""Alembic migrations of the rrmm database, run by :func:`rrmm.db.migrate` (no ``alembic.ini``)."""
