@@ -341,10 +341,12 @@ def users_add(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    from rrmm.db import AlreadyExists
+
     try:
         user = _repository().add_user(username, password, role.value)
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
+    except (ValueError, AlreadyExists) as exc:
+        raise _fail(str(exc) or f"user {username!r} already exists") from None
     _console().print(f"user {user.username} ({user.role}) added")
 
 
