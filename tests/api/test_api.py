@@ -198,3 +198,52 @@ def test_access_log_paths_are_redacted():
     )
     RedactPatientIds().filter(record)
     assert PID not in record.getMessage() and "/v1/patients/*/plan" in record.getMessage()
+
+
+class TestCdsHooksRoute:
+    """CDS Hooks 2.0 over HTTP: discovery, a patient-view call with prefetch, 412 without it, audit."""
+
+    @staticmethod
+    def call(patient_id: str, prefetch: dict | None) -> dict:
+        body = {
+            "hook": "patient-view",
+            "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+            "context": {"userId": "Practitioner/example", "patientId": patient_id},
+        }
+        if prefetch is not None:
+            body["prefetch"] = prefetch
+        return body
+
+    def test_discovery(self, client):
+        services = client.get("/cds-services").json()["services"]
+        assert [s["hook"] for s in services] == ["patient-view"] and services[0]["prefetch"]
+
+    def test_patient_view_returns_cards_and_is_audited(self, client, tokens):
+        from rrmm.fhir.exporter import record_to_bundle
+        from rrmm.record import record_from_mapping
+
+        record = record_from_mapping(RECORD)
+        bundle = record_to_bundle(record)
+        prefetch = {"patient": bundle["entry"][0]["resource"], "everything": bundle}
+        response = client.post(
+            "/cds-services/rrmm-patient-view",
+            json=self.call(bundle["entry"][0]["resource"]["id"], prefetch),
+            headers=tokens["hematologist"],
+        )
+        assert response.status_code == 200, response.text
+        cards = response.json()["cards"]
+        assert cards and all(len(c["summary"]) < 140 for c in cards)
+        log = client.get("/v1/audit", headers=tokens["hematologist"]).json()
+        assert any(e["action"] == "cds-read" and e["actor"] == "hematologist" for e in log)
+
+    def test_without_the_patient_prefetch_is_412(self, client, tokens):
+        response = client.post(
+            "/cds-services/rrmm-patient-view", json=self.call("p1", None), headers=tokens["nurse"]
+        )
+        assert response.status_code == 412
+
+    def test_a_malformed_request_is_422(self, client, tokens):
+        response = client.post(
+            "/cds-services/rrmm-patient-view", json={"hook": "order-sign"}, headers=tokens["nurse"]
+        )
+        assert response.status_code == 422
