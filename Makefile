@@ -44,6 +44,7 @@ bench: setup
 	$(BIN)/python bench/plan_throughput.py
 	$(BIN)/python bench/trials_bench.py
 	$(BIN)/python bench/fhir_bench.py
+	$(BIN)/python bench/serve_bench.py
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:
