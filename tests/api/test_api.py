@@ -115,7 +115,7 @@ class TestPlans:
 
         create(client, tokens["hematologist"])
         got = client.get(f"/v1/patients/{PID}/plan", headers=tokens["nurse"]).json()
-        expected = build_plan(record_from_mapping(RECORD), "us", ()).model_dump(mode="json")
+        expected = build_plan(record_from_mapping(RECORD), "us", None).model_dump(mode="json")  # no corpus
         assert got == expected
 
     def test_saved_plan_keeps_the_knowledge_base_version(self, client, tokens):

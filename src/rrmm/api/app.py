@@ -218,7 +218,7 @@ def create_app(repo: Repository, settings: Settings | None = None) -> FastAPI:
     def compute_plan(record: Record, jurisdiction: str) -> Any:
         from rrmm.planning import build_plan
 
-        return build_plan(record, jurisdiction, settings.studies or ())
+        return build_plan(record, jurisdiction, settings.studies)
 
     @app.get("/v1/patients/{patient_id}/plan", tags=["plan"])
     def plan(user: User, patient_id: str, jurisdiction: Jurisdiction = "us") -> dict[str, Any]:

@@ -164,7 +164,7 @@ def add_web_routes(app: FastAPI, repo: Repository, settings: "Settings") -> None
             record = repo.get_patient(patient_id, user)
         except NotFound:
             return page(request, "not_found.html", status=404, user=user, csrf=csrf, patient_id=patient_id)
-        plan = build_plan(record, "us", settings.studies or ())
+        plan = build_plan(record, "us", settings.studies)
         chosen = view if view in VIEWS else user.role
         return page(
             request,
@@ -198,7 +198,7 @@ def add_web_routes(app: FastAPI, repo: Repository, settings: "Settings") -> None
 
         user, _ = session(request)
         record = repo.get_patient(patient_id, user)
-        pdf = tumor_board_pdf(build_plan(record, "us", settings.studies or ()), record)
+        pdf = tumor_board_pdf(build_plan(record, "us", settings.studies), record)
         return Response(
             pdf,
             media_type="application/pdf",
@@ -212,7 +212,7 @@ def add_web_routes(app: FastAPI, repo: Repository, settings: "Settings") -> None
 
         user, _ = session(request)
         record = repo.get_patient(patient_id, user)
-        return HTMLResponse(patient_summary_html(build_plan(record, "us", settings.studies or ()), record))
+        return HTMLResponse(patient_summary_html(build_plan(record, "us", settings.studies), record))
 
 
 def _safe_next(target: str) -> str:
