@@ -27,11 +27,13 @@ typecheck: setup
 	$(BIN)/mypy
 
 # The suite runs the persistence tests on SQLite and on a throwaway PostgreSQL (scripts/postgres.sh installs
-# and starts it from Debian's packages), and the browser tests in Debian's Chromium (scripts/chromium.sh);
+# and starts it from Debian's packages), the browser tests in Debian's Chromium (scripts/chromium.sh) and
+# the Spark tests on Debian's Java runtime (scripts/java.sh);
 # where either cannot be had, the tests that need it are skipped and say why.
 unit: setup
 	@pg="$$(bash scripts/postgres.sh)" || { pg=""; echo "make: PostgreSQL unavailable (reason above): its tests are skipped" >&2; }; \
 	bash scripts/chromium.sh || echo "make: Chromium unavailable (reason above): the browser tests are skipped" >&2; \
+	bash scripts/java.sh || echo "make: Java unavailable (reason above): the Spark tests are skipped" >&2; \
 	RRMM_TEST_POSTGRES_URL="$$pg" $(BIN)/python -m pytest -q
 
 contract: setup
@@ -49,7 +51,7 @@ bench: setup
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra spark -o requirements.lock --python-version 3.11
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
