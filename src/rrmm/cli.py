@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -309,6 +310,61 @@ def toxicity(
         render_toxicity(report, _console())
 
 
+cohort_app = typer.Typer(help="Population scale: the same clinical logic over an OMOP CDM v5.4 database.")
+app.add_typer(cohort_app, name="cohort")
+
+
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+@cohort_app.command("run")
+def cohort_run(
+    omop: Annotated[
+        str,
+        typer.Option(
+            "--omop", help="Folder of Parquet tables, a DuckDB file, a postgresql:// URL, or spark:DATABASE."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet outputs and summary.html.")],
+    engine: Annotated[Engine, typer.Option(help="duckdb (embedded) or spark.")] = Engine.duckdb,
+    spark_master: Annotated[
+        str | None, typer.Option("--spark-master", help="Spark master URL (default local[2]).")
+    ] = None,
+    jurisdiction: Annotated[Jurisdiction, typer.Option("--jurisdiction", "-j")] = Jurisdiction.us,
+    studies: StudiesOption = None,
+    workers: Annotated[int, typer.Option(min=1, help="Processes for the per-patient step (DuckDB).")] = 2,
+) -> None:
+    """Lines of therapy, refractoriness and options for every myeloma patient, and trial feasibility."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from rrmm.cohort.pipeline import SourceError
+    from rrmm.cohort.run import run_cohort
+
+    corpus = _corpus(studies, None, required=False) if studies is not None else []
+    columns = (TextColumn("patients"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task("patients", total=None)
+        try:
+            summary = run_cohort(
+                omop,
+                out,
+                engine=engine.value,
+                jurisdiction=jurisdiction.value,
+                studies=corpus or [],
+                spark_master=spark_master,
+                workers=workers,
+                progress=lambda k: bar.advance(task, k),
+            )
+        except SourceError as exc:
+            raise _fail(str(exc)) from None
+    _console().print(
+        f"{summary.patients} patients ({summary.failed} failed, each with its reason) in "
+        f"{summary.seconds:.1f} s on {summary.engine}; outputs: " + ", ".join(summary.outputs.values())
+    )
+
+
 users_app = typer.Typer(help="Users of the clinic service: add one, issue an API token.")
 app.add_typer(users_app, name="users")
 
@@ -498,10 +554,33 @@ def synth(
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder to write one JSON file per record; stdout if absent.")
     ] = None,
+    omop: Annotated[
+        Path | None,
+        typer.Option("--omop", help="Write an OMOP CDM v5.4 cohort (Parquet tables) to this folder instead."),
+    ] = None,
 ) -> None:
-    """Write realistic synthetic patient records (schema version 1)."""
-    from rrmm.synth import synthesize
+    """Write realistic synthetic patient records (schema version 1), or the same patients as OMOP tables."""
+    from rrmm.synth import iter_synthesize, synthesize
 
+    if omop is not None:
+        from rich.progress import Progress
+
+        from rrmm.cohort.writer import write_omop
+        from rrmm.record import record_from_mapping
+
+        with Progress(console=Console(stderr=True)) as bar:
+            task = bar.add_task("synthetic patients", total=n)
+
+            def stream() -> Iterator[Record]:
+                for raw in iter_synthesize(n, seed):
+                    bar.advance(task)
+                    yield record_from_mapping(raw)
+
+            counts = write_omop(stream(), omop)
+        sys.stderr.write(
+            f"wrote {n} patients to {omop}: " + ", ".join(f"{t} {c}" for t, c in counts.items()) + "\n"
+        )
+        return
     records = synthesize(n, seed)
     if out is None:
         sys.stdout.write(json.dumps(records, indent=2) + "\n")

@@ -5,6 +5,6 @@ The records are synthetic demo data: plausible-looking, built on rough numbers (
 :mod:`rrmm.synth.catalogue`) that are not clinical facts.
 """
 
-from rrmm.synth.generator import synthesize, synthesize_one
+from rrmm.synth.generator import iter_synthesize, synthesize, synthesize_one
 
-__all__ = ["synthesize", "synthesize_one"]
+__all__ = ["iter_synthesize", "synthesize", "synthesize_one"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
@@ -1085,9 +1086,15 @@ def synthesize_one(rng: random.Random, index: int) -> dict[str, Any]:
     return _Patient(rng, index).build()
 
 
+def iter_synthesize(n: int, seed: int) -> Iterator[dict[str, Any]]:
+    """The records of :func:`synthesize`, one at a time (for cohorts that do not fit in memory)."""
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    for i in range(n):
+        yield synthesize_one(random.Random(f"rrmm-synth:{seed}:{i}"), i)
+
+
 def synthesize(n: int, seed: int) -> list[dict[str, Any]]:
     """``n`` synthetic records; the same ``seed`` gives the same records, and record ``i`` does not depend
     on ``n`` (each record has its own generator seeded from ``seed`` and ``i``)."""
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
-    return [synthesize_one(random.Random(f"rrmm-synth:{seed}:{i}"), i) for i in range(n)]
+    return list(iter_synthesize(n, seed))

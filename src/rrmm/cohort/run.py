@@ -1,0 +1,315 @@
+"""A cohort run (``rrmm cohort run``): the set-based steps of :mod:`rrmm.cohort.pipeline` on DuckDB or Spark,
+the per-patient step of :mod:`rrmm.cohort.process` on every patient, and the outputs:
+
+- ``patients.parquet``: one row per patient (lines, exposed and refractory classes, triple-class and
+  penta status, stage, top options; ``status`` ``failed`` with the problems for a patient that could not be
+  planned, who still counts);
+- ``lines.parquet``: one row per line of therapy;
+- ``trials.parquet``: one row per trial of the corpus with the count of patients whose record passes its
+  structured criteria (``eligible``), the count with unknowns (``uncertain``) and the count excluded;
+- ``summary.html``: counts and charts (lines-of-therapy distribution, refractoriness by line, feasibility
+  per trial).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from rrmm.cohort.pipeline import Source, SourceError, concept_map, open_database, open_parquet, patient_rows
+from rrmm.cohort.process import LINE_COLUMNS, PATIENT_COLUMNS, PersonResult, process_person
+from rrmm.cohort.reader import Concepts
+from rrmm.trials.study import Study
+
+#: Patients per Arrow batch handed to the per-patient step.
+BATCH = 1000
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class CohortSummary:
+    engine: str
+    patients: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------------- workers
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(
+    concepts: dict[int, tuple[str, str, str]], jurisdiction: str, studies: Sequence[Study]
+) -> None:
+    _WORKER.update(concepts=Concepts(concepts), jurisdiction=jurisdiction, studies=tuple(studies))
+
+
+def _process_rows(rows: list[dict[str, Any]]) -> list[PersonResult]:
+    return [process_person(r, _WORKER["concepts"], _WORKER["jurisdiction"], _WORKER["studies"]) for r in rows]
+
+
+def _encode(result: PersonResult) -> tuple[int, str, str, str]:
+    """A result as JSON text (the Spark step's output columns)."""
+    return (
+        int(result.patient["person_id"]),
+        json.dumps(result.patient, default=str),
+        json.dumps(result.lines, default=str),
+        json.dumps(result.trials),
+    )
+
+
+# ------------------------------------------------------------------------------------------- engines
+def _duckdb_results(
+    src: Source,
+    concepts: dict[int, tuple[str, str, str]],
+    jurisdiction: str,
+    studies: Sequence[Study],
+    workers: int,
+    progress: Progress | None,
+) -> Iterator[PersonResult]:
+    reader = patient_rows(src).to_pyarrow_batches(chunk_size=BATCH)
+    if workers <= 1:
+        _init_worker(concepts, jurisdiction, studies)
+        for batch in reader:
+            results = _process_rows(batch.to_pylist())
+            if progress:
+                progress(len(results))
+            yield from results
+        return
+    with ProcessPoolExecutor(
+        workers, initializer=_init_worker, initargs=(concepts, jurisdiction, studies)
+    ) as pool:
+        pending = []
+        for batch in reader:
+            pending.append(pool.submit(_process_rows, batch.to_pylist()))
+            while len(pending) > 2 * workers:
+                results = pending.pop(0).result()
+                if progress:
+                    progress(len(results))
+                yield from results
+        for future in pending:
+            results = future.result()
+            if progress:
+                progress(len(results))
+            yield from results
+
+
+SPARK_OUT = "person_id long, patient string, lines string, trials string"
+
+
+def _spark_results(
+    src: Source,
+    concepts: dict[int, tuple[str, str, str]],
+    jurisdiction: str,
+    studies: Sequence[Study],
+    progress: Progress | None,
+) -> Iterator[PersonResult]:
+    import ibis
+
+    session = src.con._session
+    frame = session.sql(str(ibis.to_sql(patient_rows(src), dialect="pyspark")))
+    studies_t = tuple(studies)
+
+    def per_batch(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        local = Concepts(concepts)
+        for batch in batches:
+            encoded = [_encode(process_person(r, local, jurisdiction, studies_t)) for r in batch.to_pylist()]
+            cols: list[Sequence[Any]] = list(zip(*encoded, strict=True)) if encoded else [[], [], [], []]
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(cols[0], pa.int64()), *(pa.array(c, pa.string()) for c in cols[1:])],
+                names=["person_id", "patient", "lines", "trials"],
+            )
+
+    for row in frame.mapInArrow(per_batch, SPARK_OUT).toLocalIterator():
+        result = PersonResult(
+            json.loads(row["patient"]),
+            json.loads(row["lines"]),
+            [tuple(t) for t in json.loads(row["trials"])],
+        )
+        if progress:
+            progress(1)
+        yield result
+
+
+def spark_session(master: str | None = None) -> Any:
+    """A Spark session (local[2] unless ``master`` names a cluster), reachable only on loopback locally."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    return (
+        SparkSession.builder.master(master or "local[2]")
+        .appName("rrmm-cohort")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+
+
+def open_source(omop: str, engine: str, spark_master: str | None = None) -> Source:
+    """``omop``: a folder of Parquet tables, a DuckDB file, a ``postgresql://`` URL, or (Spark) a catalog
+    database name prefixed ``spark:``."""
+    import ibis
+
+    if engine == "spark":
+        con = ibis.pyspark.connect(spark_session(spark_master))
+        if omop.startswith("spark:"):
+            con.raw_sql(f"USE {omop[6:]}")
+            return open_database(con, "spark")
+        return open_parquet(Path(omop), con, "spark")
+    if engine != "duckdb":
+        raise SourceError(f"unknown engine {engine!r}: duckdb or spark")
+    if omop.startswith(("postgresql://", "postgres://")):
+        try:
+            return open_database(ibis.connect(omop), "duckdb")
+        except Exception as exc:  # the backend's own connection error, with its message
+            raise SourceError(f"cannot open {omop.split('@')[-1]}: {exc}") from None
+    path = Path(omop)
+    if path.is_file():
+        return open_database(ibis.duckdb.connect(str(path), read_only=True), "duckdb")
+    if not path.is_dir():
+        raise SourceError(f"{omop}: not a folder of Parquet tables, a DuckDB file or a PostgreSQL URL")
+    return open_parquet(path, ibis.duckdb.connect(), "duckdb")
+
+
+# ------------------------------------------------------------------------------------------- outputs
+def _patients_table(rows: list[dict[str, Any]]) -> pa.Table:
+    schema = pa.schema(
+        [
+            ("person_id", pa.int64()),
+            ("record_id", pa.string()),
+            ("status", pa.string()),
+            ("problems", pa.list_(pa.string())),
+            ("lines_of_therapy", pa.int64()),
+            ("exposed_classes", pa.list_(pa.string())),
+            ("refractory_classes", pa.list_(pa.string())),
+            ("refractory_drugs", pa.list_(pa.string())),
+            ("triple_class_exposed", pa.bool_()),
+            ("triple_class_refractory", pa.bool_()),
+            ("penta_refractory", pa.bool_()),
+            ("disease_status", pa.string()),
+            ("iss", pa.string()),
+            ("r_iss", pa.string()),
+            ("r2_iss", pa.string()),
+            ("top_options", pa.list_(pa.string())),
+        ]
+    )
+    assert tuple(schema.names) == PATIENT_COLUMNS
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _lines_table(rows: list[dict[str, Any]]) -> pa.Table:
+    import datetime as dt
+
+    def day(v: Any) -> dt.date | None:
+        return dt.date.fromisoformat(v) if isinstance(v, str) else v
+
+    schema = pa.schema(
+        [
+            ("person_id", pa.int64()),
+            ("line", pa.int64()),
+            ("start_date", pa.date32()),
+            ("end_date", pa.date32()),
+            ("drugs", pa.list_(pa.string())),
+            ("includes_transplant", pa.bool_()),
+            ("includes_car_t", pa.bool_()),
+            ("best_response", pa.string()),
+            ("ended_by", pa.string()),
+            ("refractory_drugs", pa.list_(pa.string())),
+        ]
+    )
+    assert tuple(schema.names) == LINE_COLUMNS
+    fixed = [dict(r, start_date=day(r["start_date"]), end_date=day(r["end_date"])) for r in rows]
+    return pa.Table.from_pylist(fixed, schema=schema)
+
+
+def _trials_table(counts: dict[str, Counter[str]], studies: Sequence[Study]) -> pa.Table:
+    titles = {s.nct_id: s.title for s in studies}
+    rows = [
+        {
+            "nct_id": nct,
+            "title": titles.get(nct, ""),
+            "eligible": c.get("eligible", 0),
+            "uncertain": c.get("uncertain", 0),
+            "excluded": c.get("excluded", 0),
+        }
+        for nct, c in sorted(counts.items(), key=lambda kv: (-kv[1].get("eligible", 0), kv[0]))
+    ]
+    schema = pa.schema(
+        [
+            ("nct_id", pa.string()),
+            ("title", pa.string()),
+            ("eligible", pa.int64()),
+            ("uncertain", pa.int64()),
+            ("excluded", pa.int64()),
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def run_cohort(
+    omop: str,
+    out: Path,
+    engine: str = "duckdb",
+    jurisdiction: str = "us",
+    studies: Sequence[Study] = (),
+    spark_master: str | None = None,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> CohortSummary:
+    """Run the cohort and write the outputs under ``out`` (see the module docstring)."""
+    start = time.perf_counter()
+    src = open_source(omop, engine, spark_master)
+    concepts = concept_map(src)
+    if engine == "spark":
+        results: Iterator[PersonResult] = _spark_results(src, concepts, jurisdiction, studies, progress)
+    else:
+        results = _duckdb_results(src, concepts, jurisdiction, studies, workers, progress)
+    patients: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    counts: dict[str, Counter[str]] = {s.nct_id: Counter() for s in studies}
+    for r in results:
+        patients.append(r.patient)
+        lines.extend(r.lines)
+        for nct, verdict in r.trials:
+            counts.setdefault(nct, Counter())[verdict] += 1
+    if engine == "spark":
+        src.con._session.stop()
+    patients.sort(key=lambda p: p["person_id"])
+    lines.sort(key=lambda x: (x["person_id"], x["line"]))
+    out.mkdir(parents=True, exist_ok=True)
+    summary = CohortSummary(engine=engine, patients=len(patients))
+    summary.failed = sum(1 for p in patients if p["status"] == "failed")
+    tables = {
+        "patients": _patients_table(patients),
+        "lines": _lines_table(lines),
+        "trials": _trials_table(counts, studies),
+    }
+    for name, table in tables.items():
+        path = out / f"{name}.parquet"
+        pq.write_table(table, path)
+        summary.outputs[name] = str(path)
+    from rrmm.cohort.summary import summary_html
+
+    html = out / "summary.html"
+    html.write_text(
+        summary_html(tables["patients"], tables["lines"], tables["trials"], engine), encoding="utf-8"
+    )
+    summary.outputs["summary"] = str(html)
+    summary.seconds = time.perf_counter() - start
+    return summary
