@@ -256,3 +256,23 @@ def test_plan_as_fhir_is_a_bundle_with_a_request_group():
     bundle = json.loads(result.stdout)
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
     assert bundle["resourceType"] == "Bundle" and {"RequestGroup", "Observation", "Patient"} <= kinds
+
+
+def test_synth_omop_then_cohort_run(tmp_path):
+    omop, out = tmp_path / "omop", tmp_path / "out"
+    made = run(["synth", "--omop", str(omop), "--n", "12", "--seed", "3"])
+    assert made.exit_code == 0, made.stderr
+    assert (omop / "person").is_dir() and (omop / "concept").is_dir()
+    result = run(["cohort", "run", "--omop", str(omop), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.stderr
+    import pyarrow.parquet as pq
+
+    patients = pq.read_table(out / "patients.parquet").to_pylist()
+    assert len(patients) == 12 and all(p["status"] == "ok" for p in patients)
+    assert (out / "summary.html").exists() and (out / "lines.parquet").exists()
+
+
+def test_cohort_run_on_a_missing_table_is_an_error_naming_it(tmp_path):
+    (tmp_path / "omop").mkdir()
+    result = run(["cohort", "run", "--omop", str(tmp_path / "omop"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "person" in result.stderr
