@@ -86,7 +86,7 @@ def summary_html(patients: pa.Table, lines: pa.Table, trials: pa.Table, engine: 
     feas = []
     for t in trials.to_pylist()[:25]:
         feas += [
-            {"trial": t["nct_id"], "count": t["eligible"], "verdict": "passes structured criteria"},
+            {"trial": t["nct_id"], "count": t["eligible"], "verdict": "passes"},
             {"trial": t["nct_id"], "count": t["uncertain"], "verdict": "unknowns"},
         ]
     trials_svg = _bar(
