@@ -256,3 +256,34 @@ def test_a_patient_that_cannot_be_read_is_failed_with_its_reason(tmp_path):
     patients = {p["person_id"]: p for p in read(out, "patients")}
     assert summary.failed == 1 and patients[2]["status"] == "failed" and patients[2]["problems"]
     assert "failed" in (out / "summary.html").read_text()
+
+
+@pytest.mark.skipif(
+    not __import__("os").environ.get("RRMM_TEST_POSTGRES_URL"),
+    reason="PostgreSQL not tested: RRMM_TEST_POSTGRES_URL is unset (scripts/postgres.sh starts one)",
+)
+def test_postgresql_source_gives_the_same_patients(records, omop_dir, tmp_path):
+    import os
+    import uuid
+
+    import ibis
+
+    from rrmm.cohort.pipeline import TABLES, parquet_path
+
+    base = os.environ["RRMM_TEST_POSTGRES_URL"].replace("postgresql+psycopg://", "postgresql://")
+    schema = f"cohort_{uuid.uuid4().hex[:10]}"
+    admin = ibis.connect(base)
+    admin.raw_sql(f'CREATE SCHEMA "{schema}"')
+    url = f"{base}?options=-csearch_path%3D{schema}"
+    try:
+        con = ibis.connect(url)
+        for name in TABLES:
+            path = parquet_path(omop_dir, name)
+            if path is not None:
+                con.create_table(name, pq.read_table(path.replace("*.parquet", "")))
+        run_cohort(url, tmp_path / "pg", workers=1)
+        run_cohort(str(omop_dir), tmp_path / "parquet", workers=1)
+        assert read(tmp_path / "pg", "patients") == read(tmp_path / "parquet", "patients")
+        assert read(tmp_path / "pg", "lines") == read(tmp_path / "parquet", "lines")
+    finally:
+        admin.raw_sql(f'DROP SCHEMA "{schema}" CASCADE')

@@ -161,6 +161,51 @@ def spark_session(master: str | None = None) -> Any:
     )
 
 
+def from_postgres(url: str) -> Source:
+    """The OMOP tables of a PostgreSQL database, streamed as Arrow batches into an embedded DuckDB (the
+    myeloma patients are chosen in PostgreSQL first, and only their rows, with the concepts they use, are
+    copied); the run then goes on as for any DuckDB source."""
+    import ibis
+
+    from rrmm.cohort.pipeline import TABLES, concept_ids, myeloma_persons
+
+    try:
+        remote = open_database(ibis.connect(url), "postgres")
+    except SourceError:
+        raise
+    except Exception as exc:  # the driver's own connection error, with its message (no credentials)
+        raise SourceError(f"cannot open the PostgreSQL database {url.split('@')[-1]}: {exc}") from None
+    persons = myeloma_persons(remote)
+    wanted = {
+        "concept": concept_ids(remote, persons),
+        "episode_event": remote.tables["episode_event"].semi_join(
+            remote.tables["episode"].semi_join(persons, "person_id"), "episode_id"
+        )
+        if remote.has("episode") and remote.has("episode_event")
+        else None,
+    }
+    duck = ibis.duckdb.connect()
+    for name in TABLES:
+        if not remote.has(name):
+            continue
+        table = remote.tables[name]
+        expr = wanted.get(name)
+        if expr is None:
+            expr = table.semi_join(persons, "person_id") if "person_id" in table.columns else table
+        batches = expr.to_pyarrow_batches(chunk_size=100_000)
+        first = True
+        for batch in batches:
+            arrow = pa.Table.from_batches([batch])
+            if first:
+                duck.create_table(name, arrow)
+                first = False
+            else:
+                duck.insert(name, arrow)
+        if first:
+            duck.create_table(name, schema=expr.schema())
+    return open_database(duck, "duckdb")
+
+
 def open_source(omop: str, engine: str, spark_master: str | None = None) -> Source:
     """``omop``: a folder of Parquet tables, a DuckDB file, a ``postgresql://`` URL, or (Spark) a catalog
     database name prefixed ``spark:``."""
@@ -175,10 +220,7 @@ def open_source(omop: str, engine: str, spark_master: str | None = None) -> Sour
     if engine != "duckdb":
         raise SourceError(f"unknown engine {engine!r}: duckdb or spark")
     if omop.startswith(("postgresql://", "postgres://")):
-        try:
-            return open_database(ibis.connect(omop), "duckdb")
-        except Exception as exc:  # the backend's own connection error, with its message
-            raise SourceError(f"cannot open {omop.split('@')[-1]}: {exc}") from None
+        return from_postgres(omop)
     path = Path(omop)
     if path.is_file():
         return open_database(ibis.duckdb.connect(str(path), read_only=True), "duckdb")
