@@ -29,25 +29,26 @@ def peak_mb() -> tuple[float, float]:
     return own, children
 
 
-def bare_scan(root: Path) -> tuple[float, dict[str, int]]:
+def bare_scan(root: Path, scratch: Path) -> tuple[float, dict[str, int]]:
     import duckdb
 
     from rrmm.cohort.pipeline import TABLES, parquet_path
 
     con = duckdb.connect()
     counts: dict[str, int] = {}
+    scratch.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     for table in TABLES:
         path = parquet_path(root, table)
         if path is None:
             continue
-        order = (
-            "concept_id"
-            if table == "concept"
-            else ("episode_id" if table == "episode_event" else "person_id")
+        order = {"concept": "concept_id", "episode_event": "episode_id"}.get(table, "person_id")
+        target = scratch / f"{table}.parquet"
+        con.execute(
+            f"COPY (SELECT * FROM read_parquet('{path}') ORDER BY {order}) TO '{target}' (FORMAT parquet)"
         )
-        sql = f"SELECT count(*) FROM (SELECT * FROM read_parquet('{path}') ORDER BY {order})"
-        counts[table] = con.execute(sql).fetchone()[0]  # type: ignore[index]
+        row = con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()
+        counts[table] = int(row[0]) if row else 0
     return time.perf_counter() - start, counts
 
 
