@@ -186,10 +186,13 @@ def _pack(table: ir.Table, persons: ir.Table, name: str) -> ir.Table:
     return rows.group_by("person_id").aggregate(**{name: ibis.struct(fields).collect()})
 
 
-def patient_rows(src: Source) -> ir.Table:
+def patient_rows(src: Source, between: tuple[int, int] | None = None) -> ir.Table:
     """One row per myeloma patient: the person's columns and, per table, its rows as a list of structs
-    (``episode_event`` rows come with their episode's person; ``eras`` when there is no episode table)."""
+    (``episode_event`` rows come with their episode's person; ``eras`` when there is no episode table).
+    ``between``: only the person ids in this closed range (a slice of a large cohort)."""
     persons = myeloma_persons(src)
+    if between is not None:
+        persons = persons.filter(persons.person_id.between(*between))
     person = src.tables["person"]
     out = person.semi_join(persons, person.person_id == persons.person_id)
     parts: list[ir.Table] = []

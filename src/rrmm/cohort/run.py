@@ -34,6 +34,10 @@ from rrmm.trials.study import Study
 
 #: Patients per Arrow batch handed to the per-patient step.
 BATCH = 1000
+#: Patients per set-based query on DuckDB: the packing of a slice of the cohort stays within memory.
+SLICE = 25_000
+#: Rows buffered before a row group of an output is written.
+FLUSH = 20_000
 
 Progress = Callable[[int], None]
 
@@ -80,7 +84,7 @@ def _duckdb_results(
     workers: int,
     progress: Progress | None,
 ) -> Iterator[PersonResult]:
-    reader = patient_rows(src).to_pyarrow_batches(chunk_size=BATCH)
+    reader = _sliced_batches(src)
     if workers <= 1:
         _init_worker(concepts, jurisdiction, studies)
         for batch in reader:
@@ -105,6 +109,17 @@ def _duckdb_results(
             if progress:
                 progress(len(results))
             yield from results
+
+
+def _sliced_batches(src: Source) -> Iterator[pa.RecordBatch]:
+    """The packed patient rows in slices of :data:`SLICE` person ids, so that no query holds the whole
+    cohort."""
+    from rrmm.cohort.pipeline import myeloma_persons
+
+    ids = sorted(myeloma_persons(src).to_pyarrow().column("person_id").to_pylist())
+    for i in range(0, len(ids), SLICE):
+        chunk = ids[i : i + SLICE]
+        yield from patient_rows(src, (chunk[0], chunk[-1])).to_pyarrow_batches(chunk_size=BATCH)
 
 
 SPARK_OUT = "person_id long, patient string, lines string, trials string"
@@ -230,54 +245,80 @@ def open_source(omop: str, engine: str, spark_master: str | None = None) -> Sour
 
 
 # ------------------------------------------------------------------------------------------- outputs
-def _patients_table(rows: list[dict[str, Any]]) -> pa.Table:
-    schema = pa.schema(
-        [
-            ("person_id", pa.int64()),
-            ("record_id", pa.string()),
-            ("status", pa.string()),
-            ("problems", pa.list_(pa.string())),
-            ("lines_of_therapy", pa.int64()),
-            ("exposed_classes", pa.list_(pa.string())),
-            ("refractory_classes", pa.list_(pa.string())),
-            ("refractory_drugs", pa.list_(pa.string())),
-            ("triple_class_exposed", pa.bool_()),
-            ("triple_class_refractory", pa.bool_()),
-            ("penta_refractory", pa.bool_()),
-            ("disease_status", pa.string()),
-            ("iss", pa.string()),
-            ("r_iss", pa.string()),
-            ("r2_iss", pa.string()),
-            ("top_options", pa.list_(pa.string())),
-        ]
-    )
-    assert tuple(schema.names) == PATIENT_COLUMNS
-    return pa.Table.from_pylist(rows, schema=schema)
+PATIENTS_SCHEMA = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("record_id", pa.string()),
+        ("status", pa.string()),
+        ("problems", pa.list_(pa.string())),
+        ("lines_of_therapy", pa.int64()),
+        ("exposed_classes", pa.list_(pa.string())),
+        ("refractory_classes", pa.list_(pa.string())),
+        ("refractory_drugs", pa.list_(pa.string())),
+        ("triple_class_exposed", pa.bool_()),
+        ("triple_class_refractory", pa.bool_()),
+        ("penta_refractory", pa.bool_()),
+        ("disease_status", pa.string()),
+        ("iss", pa.string()),
+        ("r_iss", pa.string()),
+        ("r2_iss", pa.string()),
+        ("top_options", pa.list_(pa.string())),
+    ]
+)
+LINES_SCHEMA = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("line", pa.int64()),
+        ("start_date", pa.date32()),
+        ("end_date", pa.date32()),
+        ("drugs", pa.list_(pa.string())),
+        ("includes_transplant", pa.bool_()),
+        ("includes_car_t", pa.bool_()),
+        ("best_response", pa.string()),
+        ("ended_by", pa.string()),
+        ("refractory_drugs", pa.list_(pa.string())),
+    ]
+)
+assert tuple(PATIENTS_SCHEMA.names) == PATIENT_COLUMNS and tuple(LINES_SCHEMA.names) == LINE_COLUMNS
 
 
-def _lines_table(rows: list[dict[str, Any]]) -> pa.Table:
+def _day(v: Any) -> Any:
     import datetime as dt
 
-    def day(v: Any) -> dt.date | None:
-        return dt.date.fromisoformat(v) if isinstance(v, str) else v
+    return dt.date.fromisoformat(v) if isinstance(v, str) else v
 
-    schema = pa.schema(
-        [
-            ("person_id", pa.int64()),
-            ("line", pa.int64()),
-            ("start_date", pa.date32()),
-            ("end_date", pa.date32()),
-            ("drugs", pa.list_(pa.string())),
-            ("includes_transplant", pa.bool_()),
-            ("includes_car_t", pa.bool_()),
-            ("best_response", pa.string()),
-            ("ended_by", pa.string()),
-            ("refractory_drugs", pa.list_(pa.string())),
-        ]
-    )
-    assert tuple(schema.names) == LINE_COLUMNS
-    fixed = [dict(r, start_date=day(r["start_date"]), end_date=day(r["end_date"])) for r in rows]
-    return pa.Table.from_pylist(fixed, schema=schema)
+
+class _Output:
+    """Rows of one output, written in row groups as they come (bounded memory), then sorted by DuckDB."""
+
+    def __init__(self, path: Path, schema: pa.Schema, order: str) -> None:
+        self.path, self.schema, self.order = path, schema, order
+        self.part = path.with_name(f".{path.name}.part")
+        self.writer = pq.ParquetWriter(self.part, schema)
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= FLUSH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.writer.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
+            self.rows = []
+
+    def close(self) -> None:
+        import duckdb
+
+        self.flush()
+        self.writer.close()
+        con = duckdb.connect()
+        con.execute(
+            f"COPY (SELECT * FROM read_parquet('{self.part}') ORDER BY {self.order}) TO '{self.path}' "
+            "(FORMAT parquet)"
+        )
+        con.close()
+        self.part.unlink()
 
 
 def _trials_table(counts: dict[str, Counter[str]], studies: Sequence[Study]) -> pa.Table:
@@ -314,7 +355,10 @@ def run_cohort(
     workers: int = 2,
     progress: Progress | None = None,
 ) -> CohortSummary:
-    """Run the cohort and write the outputs under ``out`` (see the module docstring)."""
+    """Run the cohort and write the outputs under ``out`` (see the module docstring). The results stream to
+    the Parquet outputs as they come: memory holds one slice of patients, not the cohort."""
+    from rrmm.cohort.summary import CohortStats, summary_html
+
     start = time.perf_counter()
     src = open_source(omop, engine, spark_master)
     concepts = concept_map(src)
@@ -322,36 +366,28 @@ def run_cohort(
         results: Iterator[PersonResult] = _spark_results(src, concepts, jurisdiction, studies, progress)
     else:
         results = _duckdb_results(src, concepts, jurisdiction, studies, workers, progress)
-    patients: list[dict[str, Any]] = []
-    lines: list[dict[str, Any]] = []
+    out.mkdir(parents=True, exist_ok=True)
+    patients = _Output(out / "patients.parquet", PATIENTS_SCHEMA, "person_id")
+    lines = _Output(out / "lines.parquet", LINES_SCHEMA, "person_id, line")
     counts: dict[str, Counter[str]] = {s.nct_id: Counter() for s in studies}
+    stats = CohortStats()
     for r in results:
-        patients.append(r.patient)
-        lines.extend(r.lines)
+        patients.add(r.patient)
+        stats.add(r.patient)
+        for line in r.lines:
+            lines.add(dict(line, start_date=_day(line["start_date"]), end_date=_day(line["end_date"])))
         for nct, verdict in r.trials:
             counts.setdefault(nct, Counter())[verdict] += 1
     if engine == "spark":
         src.con._session.stop()
-    patients.sort(key=lambda p: p["person_id"])
-    lines.sort(key=lambda x: (x["person_id"], x["line"]))
-    out.mkdir(parents=True, exist_ok=True)
-    summary = CohortSummary(engine=engine, patients=len(patients))
-    summary.failed = sum(1 for p in patients if p["status"] == "failed")
-    tables = {
-        "patients": _patients_table(patients),
-        "lines": _lines_table(lines),
-        "trials": _trials_table(counts, studies),
-    }
-    for name, table in tables.items():
-        path = out / f"{name}.parquet"
-        pq.write_table(table, path)
-        summary.outputs[name] = str(path)
-    from rrmm.cohort.summary import summary_html
-
+    patients.close()
+    lines.close()
+    trials = _trials_table(counts, studies)
+    pq.write_table(trials, out / "trials.parquet")
+    summary = CohortSummary(engine=engine, patients=stats.total, failed=stats.failed)
+    summary.outputs = {name: str(out / f"{name}.parquet") for name in ("patients", "lines", "trials")}
     html = out / "summary.html"
-    html.write_text(
-        summary_html(tables["patients"], tables["lines"], tables["trials"], engine), encoding="utf-8"
-    )
+    html.write_text(summary_html(stats, trials, engine), encoding="utf-8")
     summary.outputs["summary"] = str(html)
     summary.seconds = time.perf_counter() - start
     return summary

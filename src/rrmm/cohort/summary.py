@@ -4,6 +4,7 @@ distribution of lines of therapy, refractoriness by number of lines, and feasibi
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import altair as alt
@@ -34,6 +35,35 @@ figure svg{max-width:100%;height:auto}</style></head><body>
 </body></html>"""
 
 
+@dataclass
+class CohortStats:
+    """What the summary needs, gathered patient by patient (the cohort itself is never held in memory)."""
+
+    total: int = 0
+    failed: int = 0
+    tce: int = 0
+    tcr: int = 0
+    penta: int = 0
+    by_lines: Counter[int] = field(default_factory=Counter)
+    tcr_by_lines: Counter[int] = field(default_factory=Counter)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, p: dict[str, Any]) -> None:
+        self.total += 1
+        if p["status"] != "ok":
+            self.failed += 1
+            if len(self.failures) < 50:
+                self.failures.append(
+                    {"person_id": p["person_id"], "reason": "; ".join(p["problems"] or [])[:300]}
+                )
+            return
+        self.tce += bool(p["triple_class_exposed"])
+        self.tcr += bool(p["triple_class_refractory"])
+        self.penta += bool(p["penta_refractory"])
+        self.by_lines[p["lines_of_therapy"]] += 1
+        self.tcr_by_lines[p["lines_of_therapy"]] += bool(p["triple_class_refractory"])
+
+
 def _svg(chart: alt.TopLevelMixin) -> str:
     return str(vl_convert.vegalite_to_svg(chart.to_json()))
 
@@ -58,23 +88,19 @@ def _bar(
     return _svg(chart)
 
 
-def summary_html(patients: pa.Table, lines: pa.Table, trials: pa.Table, engine: str) -> str:
-    rows = patients.to_pylist()
-    ok = [r for r in rows if r["status"] == "ok"]
-    by_lines = Counter(r["lines_of_therapy"] for r in ok)
+def summary_html(stats: CohortStats, trials: pa.Table, engine: str) -> str:
     lines_svg = _bar(
-        [{"lines": k, "patients": v} for k, v in sorted(by_lines.items())],
+        [{"lines": k, "patients": v} for k, v in sorted(stats.by_lines.items())],
         "lines",
         "patients",
         "Lines of therapy",
         "prior lines of therapy",
         "patients",
     )
-    refractory = []
-    for k in sorted(by_lines):
-        group = [r for r in ok if r["lines_of_therapy"] == k]
-        share = sum(1 for r in group if r["triple_class_refractory"]) / len(group)
-        refractory.append({"lines": k, "share": round(100 * share, 1)})
+    refractory = [
+        {"lines": k, "share": round(100 * stats.tcr_by_lines[k] / n, 1)}
+        for k, n in sorted(stats.by_lines.items())
+    ]
     refractory_svg = _bar(
         refractory,
         "lines",
@@ -93,30 +119,25 @@ def summary_html(patients: pa.Table, lines: pa.Table, trials: pa.Table, engine: 
         feas,
         "trial",
         "count",
-        "Trial feasibility (top 25)",
+        "Trial feasibility (top 25): structured criteria",
         "trial",
         "patients",
         color="verdict",
         color_title="",
     )
-    failures = [
-        {"person_id": r["person_id"], "reason": "; ".join(r["problems"] or [])[:300]}
-        for r in rows
-        if r["status"] == "failed"
-    ][:50]
     env = Environment(autoescape=True)
     from markupsafe import Markup
 
     return env.from_string(_PAGE).render(
         engine=engine,
-        total=len(rows),
-        ok=len(ok),
-        failed=len(rows) - len(ok),
-        tce=sum(1 for r in ok if r["triple_class_exposed"]),
-        tcr=sum(1 for r in ok if r["triple_class_refractory"]),
-        penta=sum(1 for r in ok if r["penta_refractory"]),
+        total=stats.total,
+        ok=stats.total - stats.failed,
+        failed=stats.failed,
+        tce=stats.tce,
+        tcr=stats.tcr,
+        penta=stats.penta,
         lines_svg=Markup(lines_svg),
         refractory_svg=Markup(refractory_svg),
         trials_svg=Markup(trials_svg),
-        failures=failures,
+        failures=stats.failures,
     )
