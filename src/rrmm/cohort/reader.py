@@ -97,6 +97,8 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _num(value: Any) -> float | None:
+    if type(value) is float:  # the common case first: Arrow gives plain floats
+        return value if value == value else None  # NaN is missing
     if _null(value) or isinstance(value, bool):
         return None
     if isinstance(value, int | float | Decimal):
@@ -108,6 +110,8 @@ def _num(value: Any) -> float | None:
 
 
 def _int(value: Any) -> int | None:
+    if type(value) is int:  # the common case first: Arrow gives plain ints (bool is not int here)
+        return value
     number = _num(value)
     return int(number) if number is not None and number.is_integer() else None
 
