@@ -14,22 +14,10 @@ ICD10CM = SYSTEMS["icd10cm"]
 ICD10PCS = SYSTEMS["icd10pcs"]
 
 # Drugs of drugs.yaml without an RxNorm row, and why. Keep in step with the comment of codes/rxnorm.yaml.
-NOT_CONFIRMED = "ingredient RXCUI not confirmed in a stored copy of RxNorm or of a FHIR value set (issue 6)"
 INVESTIGATIONAL = "investigational, no US marketing authorisation: no RxNorm ingredient expected"
 NO_RXNORM_ROW: dict[str, str] = {
-    "panobinostat": NOT_CONFIRMED,
-    "vorinostat": NOT_CONFIRMED,
-    "ciltacabtagene autoleucel": NOT_CONFIRMED,
-    "idecabtagene vicleucel": NOT_CONFIRMED,
-    "linvoseltamab": NOT_CONFIRMED,
-    "belantamab mafodotin": NOT_CONFIRMED,
-    "doxorubicin": NOT_CONFIRMED,
-    "cisplatin": NOT_CONFIRMED,
-    "vincristine": NOT_CONFIRMED,
     "interferon alfa": "no single RxNorm ingredient: the RRF extract lists 'interferon alfa-2b' (IN 5880) "
     "and 'interferon alfa-n3' (IN 612937) as separate ingredients, and the table holds one row per drug",
-    "pamidronate": NOT_CONFIRMED,
-    "denosumab": NOT_CONFIRMED,
     "anitocabtagene autoleucel": INVESTIGATIONAL,
     "etentamig": INVESTIGATIONAL,
     "arlocabtagene autoleucel": INVESTIGATIONAL,
@@ -81,6 +69,18 @@ def test_one_ingredient_row_per_drug():
         ("2644447", "talquetamab"),
         ("8640", "prednisone"),
         ("8638", "prednisolone"),
+        # Second pass in the RRF extract (TTY IN stated by the extract)
+        ("993449", "denosumab"),
+        ("3639", "doxorubicin"),
+        ("2555", "cisplatin"),
+        ("2594775", "ciltacabtagene autoleucel"),
+        ("2536430", "idecabtagene vicleucel"),
+        ("1603350", "panobinostat"),
+        ("11473", "pamidronate"),
+        ("11202", "vincristine"),
+        ("194337", "vorinostat"),
+        ("2719416", "linvoseltamab"),
+        ("2387834", "belantamab mafodotin"),
     ],
 )
 def test_rxnorm_ingredient_codes(rxcui, inn):
@@ -99,8 +99,20 @@ def test_a_clinical_drug_code_is_not_an_ingredient():
 @pytest.mark.parametrize(
     "rxcui",
     # Precise ingredients (TTY PIN) next to the coded INs in the RRF extract: the suffixed antibody names and
-    # the prednisolone salts are not ingredient rows.
-    ["2282019", "2619425", "2644881", "2644448", "34372", "55062"],
+    # the salts (prednisolone, pamidronate disodium, vincristine sulfate) are not ingredient rows.
+    [
+        "2282019",
+        "2619425",
+        "2644881",
+        "2644448",
+        "34372",
+        "55062",
+        "2719477",  # linvoseltamab-gcpt
+        "2387833",  # belantamab mafodotin-blmf
+        "2715382",  # denosumab-bbdz
+        "105443",  # pamidronate disodium
+        "11203",  # vincristine sulfate
+    ],
 )
 def test_a_precise_ingredient_is_not_an_ingredient_row(rxcui):
     assert code_tables().lookup(RXNORM, rxcui) is None
