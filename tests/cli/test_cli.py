@@ -276,3 +276,10 @@ def test_cohort_run_on_a_missing_table_is_an_error_naming_it(tmp_path):
     (tmp_path / "omop").mkdir()
     result = run(["cohort", "run", "--omop", str(tmp_path / "omop"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "person" in result.stderr
+
+
+def test_cohort_run_on_spark_needs_a_folder(tmp_path):
+    db = tmp_path / "omop.duckdb"
+    db.write_bytes(b"")
+    result = run(["cohort", "run", "--omop", str(db), "--out", str(tmp_path / "out"), "--engine", "spark"])
+    assert result.exit_code == 2 and "Spark reads a folder" in result.stderr

@@ -227,6 +227,8 @@ def open_source(omop: str, engine: str, spark_master: str | None = None) -> Sour
     import ibis
 
     if engine == "spark":
+        if not omop.startswith("spark:") and not Path(omop).is_dir():
+            raise SourceError(f"{omop}: Spark reads a folder of Parquet tables or spark:DATABASE")
         con = ibis.pyspark.connect(spark_session(spark_master))
         if omop.startswith("spark:"):
             con.raw_sql(f"USE {omop[6:]}")
