@@ -88,19 +88,14 @@ def courses_of(row: Mapping[str, Any]) -> list[dict[str, Any]]:
             as_of=max((p["observation_period_end_date"] for p in periods), default=None),
         )
         return built
-    from rrmm.fhir.importer import ADMINISTRATION_GAP_DAYS
+    from rrmm.fhir.importer import course_ongoing
 
     periods = _rows(row.get("observation_period"))
     as_of = max((p["observation_period_end_date"] for p in periods), default=None)
     out = []
     for era in sorted(_rows(row.get("eras")), key=lambda e: (e["start_date"], e["drug_concept_id"])):
         end: dt.date | None = era["end_date"]
-        ongoing = (
-            era.get("verbatim_end_date") is None
-            and as_of is not None
-            and end is not None
-            and (as_of - end).days <= ADMINISTRATION_GAP_DAYS
-        )
+        ongoing = era.get("verbatim_end_date") is None and end is not None and course_ongoing(end, as_of)
         out.append(
             {
                 "drug_concept_id": era["drug_concept_id"],

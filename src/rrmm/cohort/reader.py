@@ -30,12 +30,11 @@ from rrmm.cohort.vocabulary import (
     SEX_OF_GENDER,
     TREATMENT_REGIMEN,
     Concepts,
-    record_unit,
 )
-from rrmm.fhir.importer import ADMINISTRATION_GAP_DAYS, abnormality_from_text
+from rrmm.fhir.importer import ADMINISTRATION_GAP_DAYS, abnormality_from_text, course_ongoing
 from rrmm.record import Record, RecordError, record_from_mapping
 from rrmm.record.models import Response, Setting, StopReason
-from rrmm.record.units import UnitError, to_canonical
+from rrmm.record.units import UnitError, record_unit, to_canonical
 from rrmm.terminology import UnknownDrugError, drug_vocabulary
 
 Json = dict[str, Any]
@@ -187,12 +186,7 @@ def _course(
     else:
         end = max(ends) if ends else None
         stated = _date(last.get("verbatim_end_date")) is not None
-        if (
-            end is not None
-            and not stated
-            and as_of is not None
-            and (as_of - end).days <= ADMINISTRATION_GAP_DAYS
-        ):
+        if end is not None and not stated and course_ongoing(end, as_of):
             end = None
     return {
         "drug_concept_id": _int(drug),

@@ -98,21 +98,6 @@ LOCAL_KINDS: dict[str, str] = {
 }
 
 
-#: Record canonical units in UCUM syntax (as :mod:`rrmm.fhir.exporter` writes them); the others are UCUM.
-UCUM_OF_UNIT: dict[str, str] = {"10^9/L": "10*9/L", "mg/24h": "mg/(24.h)"}
-UNIT_OF_UCUM: dict[str, str] = {v: k for k, v in UCUM_OF_UNIT.items()}
-
-
-def ucum(unit: str) -> str:
-    """The UCUM code of a record unit."""
-    return UCUM_OF_UNIT.get(unit, unit)
-
-
-def record_unit(code: str) -> str:
-    """The record's spelling of a UCUM code (``10*9/L`` -> ``10^9/L``); other codes unchanged."""
-    return UNIT_OF_UCUM.get(code, code)
-
-
 def _digest(value: str) -> str:
     return "#" + hashlib.sha256(value.encode()).hexdigest()[:16]
 

@@ -36,9 +36,9 @@ from rrmm.cohort.vocabulary import (
     TREATMENT_REGIMEN,
     local_code,
     local_name,
-    ucum,
 )
 from rrmm.record import Record
+from rrmm.record.units import ucum_code
 from rrmm.terminology.codes import Code, CodeTables, code_tables
 
 Row = dict[str, Any]
@@ -137,7 +137,7 @@ class _ConceptRegistry:
         return concept_id, str(self.rows[concept_id - FIRST_LOCAL_CONCEPT_ID]["concept_code"])
 
     def unit(self, unit: str) -> tuple[int, str]:
-        code = ucum(unit)
+        code = ucum_code(unit)
         return self.add("UCUM", code, code, "Unit", "unit"), code
 
 

@@ -39,6 +39,7 @@ from typing import Any
 
 from rrmm.fhir import local
 from rrmm.record import Record
+from rrmm.record.units import ucum_code
 from rrmm.terminology.codes import SYSTEMS, CodeTables, code_tables
 
 Json = dict[str, Any]
@@ -52,8 +53,6 @@ _PREFERENCE = (
     SYSTEMS["icd10cm"],
     SYSTEMS["icd10pcs"],
 )
-#: Record canonical units in UCUM syntax.
-_UCUM = {"10^9/L": "10*9/L", "mg/24h": "mg/(24.h)"}
 
 
 def fhir_id(value: str) -> str:
@@ -61,10 +60,6 @@ def fhir_id(value: str) -> str:
     if _FHIR_ID.match(value):
         return value
     return "r-" + hashlib.sha256(value.encode()).hexdigest()[:40]
-
-
-def ucum(unit: str) -> str:
-    return _UCUM.get(unit, unit)
 
 
 def concept(
@@ -84,7 +79,7 @@ def concept(
 
 
 def _quantity(value: float, unit: str) -> Json:
-    return {"value": value, "unit": unit, "system": local.UCUM, "code": ucum(unit)}
+    return {"value": value, "unit": unit, "system": local.UCUM, "code": ucum_code(unit)}
 
 
 def _interpretation(positive: bool) -> list[Json]:

@@ -48,6 +48,13 @@ Json = dict[str, Any]
 #: the OMOP CDM's DRUG_ERA (30 days: OHDSI, OMOP Common Data Model v5.4, DRUG_ERA table conventions).
 ADMINISTRATION_GAP_DAYS = 30
 
+
+def course_ongoing(last: dt.date, as_of: dt.date | None) -> bool:
+    """A course whose last administration (or exposure end) is at most :data:`ADMINISTRATION_GAP_DAYS` days
+    before ``as_of`` is taken as still given (shared by the FHIR importer and the OMOP reader)."""
+    return as_of is not None and (as_of - last).days <= ADMINISTRATION_GAP_DAYS
+
+
 BUNDLE_TYPES = ("collection", "searchset", "transaction", "batch", "document")
 _RESPONSES = ("sCR", "CR", "VGPR", "PR", "MR", "SD", "PD")
 _POSITIVE = re.compile(r"^(pos|positive|detected|present|abnormal|yes|true)\b", re.I)
@@ -703,7 +710,7 @@ class _Reader:
         latest = as_of or max((d for dates in self.administrations.values() for d, _ in dates), default=None)
         for drug, dates in self.administrations.items():
             for start, end, label in _runs(sorted(dates)):
-                ongoing = latest is not None and (latest - end).days <= ADMINISTRATION_GAP_DAYS
+                ongoing = course_ongoing(end, latest)
                 if ongoing:
                     self.warn(
                         label,

@@ -43,6 +43,22 @@ def _registry() -> pint.UnitRegistry[Any]:
     return ureg
 
 
+#: Record canonical units that UCUM spells otherwise (FHIR Quantity.code, OMOP UCUM concepts); the other
+#: canonical units are UCUM codes already.
+UCUM_OF_CANONICAL: dict[str, str] = {"10^9/L": "10*9/L", "mg/24h": "mg/(24.h)"}
+CANONICAL_OF_UCUM: dict[str, str] = {v: k for k, v in UCUM_OF_CANONICAL.items()}
+
+
+def ucum_code(unit: str) -> str:
+    """The UCUM code of a record unit (``10^9/L`` -> ``10*9/L``); other units unchanged."""
+    return UCUM_OF_CANONICAL.get(unit, unit)
+
+
+def record_unit(code: str) -> str:
+    """The record's spelling of a UCUM code (``10*9/L`` -> ``10^9/L``); other codes unchanged."""
+    return CANONICAL_OF_UCUM.get(code, code)
+
+
 _SPELLINGS: tuple[tuple[str, str], ...] = (
     (r"µ|μ", "u"),
     (r"\s+", ""),
