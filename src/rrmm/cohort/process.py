@@ -139,13 +139,16 @@ def process_person(
 def plan_result(
     person_id: int, record: Any, problems: list[str], jurisdiction: str = "us", studies: Sequence[Study] = ()
 ) -> PersonResult:
-    """The results of one patient's record: the same ``build_plan`` as ``rrmm plan``."""
-    from rrmm.planning import build_plan
+    """The results of one patient's record: the plan of ``rrmm plan`` (``build_plan`` is ``plan_for_facts``
+    on these facts), and the trials matched with the same facts."""
+    from rrmm.clinical.state import disease_state
     from rrmm.planning.facts import PatientFacts
+    from rrmm.planning.plan import plan_for_facts
     from rrmm.trials.matching import match_study
 
     try:
-        plan = build_plan(record, jurisdiction, None)
+        facts = PatientFacts(state=disease_state(record), record=record)
+        plan = plan_for_facts(facts, jurisdiction, None)
     except Exception as exc:  # a planner failure on one patient is reported, never fatal to the run
         return _failed(person_id, record.id, [*problems, f"plan error: {type(exc).__name__}: {exc}"])
     d = plan.disease
@@ -182,10 +185,5 @@ def plan_result(
         }
         for line in d.lines
     ]
-    trials: list[tuple[str, str]] = []
-    if studies:
-        from rrmm.clinical.state import disease_state
-
-        facts = PatientFacts(state=disease_state(record), record=record)
-        trials = [(s.nct_id, match_study(s, facts).verdict) for s in studies]
+    trials = [(s.nct_id, match_study(s, facts).verdict) for s in studies]
     return PersonResult(patient, lines, trials)

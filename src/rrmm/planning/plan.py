@@ -393,11 +393,18 @@ def build_plan(record: Record, jurisdiction: str = "us", studies: Sequence[Study
 
     ``studies`` is the trial corpus to match (none: the plan's ``trials`` stay empty and a warning says so).
     """
+    return plan_for_facts(PatientFacts(state=disease_state(record), record=record), jurisdiction, studies)
+
+
+def plan_for_facts(
+    facts: PatientFacts, jurisdiction: str = "us", studies: Sequence[Study] | None = None
+) -> Plan:
+    """:func:`build_plan` for a patient whose facts are already at hand (a caller that also matches trials
+    with them, like the cohort step, works the disease state out once)."""
     if jurisdiction not in JURISDICTIONS:
         raise ValueError(f"jurisdiction must be one of {', '.join(JURISDICTIONS)}, got {jurisdiction!r}")
-    state = disease_state(record)
+    state, record = facts.state, facts.record
     kb = knowledge_base()
-    facts = PatientFacts(state=state, record=record)
     ranked, excluded = plan_options(facts, kb, jurisdiction)
     trials: list[TrialOut] = []
     trial_warnings: list[str] = []
