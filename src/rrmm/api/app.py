@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from rrmm.db import AlreadyExists, NotFound, PatientInfo, PermissionDenied, Repository, UserInfo
+from rrmm.planning.plan import Plan
 from rrmm.record import Record, RecordError
 from rrmm.record.load import record_from_mapping
 from rrmm.trials.study import Study
@@ -57,6 +58,12 @@ class Settings:
 
     app_url: str = "http://127.0.0.1:8000"
     studies: list[Study] | None = None
+
+    def plan(self, record: Record, jurisdiction: str = "us") -> Plan:
+        """The plan of ``rrmm plan`` for a stored record, against this server's trial corpus."""
+        from rrmm.planning import build_plan
+
+        return build_plan(record, jurisdiction, self.studies)
 
 
 class _Out(BaseModel):
@@ -215,21 +222,16 @@ def create_app(repo: Repository, settings: Settings | None = None) -> FastAPI:
         repo.delete_patient(patient_id, user)
         return Response(status_code=204)
 
-    def compute_plan(record: Record, jurisdiction: str) -> Any:
-        from rrmm.planning import build_plan
-
-        return build_plan(record, jurisdiction, settings.studies)
-
     @app.get("/v1/patients/{patient_id}/plan", tags=["plan"])
     def plan(user: User, patient_id: str, jurisdiction: Jurisdiction = "us") -> dict[str, Any]:
         """The plan as of the record's date (the command line's JSON), computed now, not saved."""
-        result: dict[str, Any] = compute_plan(load(patient_id, user), jurisdiction).model_dump(mode="json")
+        result: dict[str, Any] = settings.plan(load(patient_id, user), jurisdiction).model_dump(mode="json")
         return result
 
     @app.post("/v1/patients/{patient_id}/plans", response_model=PlanSaved, status_code=201, tags=["plan"])
     def save_plan(user: User, patient_id: str, jurisdiction: Jurisdiction = "us") -> PlanSaved:
         """Compute the plan and keep it, with the knowledge-base version it was made with."""
-        result = compute_plan(load(patient_id, user), jurisdiction)
+        result = settings.plan(load(patient_id, user), jurisdiction)
         saved = repo.save_plan(
             patient_id, result.model_dump(mode="json"), result.knowledge_base.version, user
         )
@@ -257,12 +259,12 @@ def create_app(repo: Repository, settings: Settings | None = None) -> FastAPI:
     @app.get("/v1/patients/{patient_id}/trials", tags=["plan"])
     def trials(user: User, patient_id: str) -> list[dict[str, Any]]:
         """Trials of the local corpus matched criterion by criterion (empty without a corpus)."""
-        result = compute_plan(load(patient_id, user), "us")
+        result = settings.plan(load(patient_id, user), "us")
         return [t.model_dump(mode="json") for t in result.trials]
 
     @app.get("/v1/patients/{patient_id}/toxicity", tags=["plan"])
     def toxicity(user: User, patient_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = compute_plan(load(patient_id, user), "us").toxicity.model_dump(mode="json")
+        out: dict[str, Any] = settings.plan(load(patient_id, user), "us").toxicity.model_dump(mode="json")
         return out
 
     @app.get("/v1/patients/{patient_id}/fhir", tags=["fhir"])
@@ -277,11 +279,11 @@ def create_app(repo: Repository, settings: Settings | None = None) -> FastAPI:
         """The plan as a FHIR R4 Bundle with a RequestGroup."""
         from rrmm.fhir.plan import plan_to_bundle
 
-        return plan_to_bundle(compute_plan(load(patient_id, user), jurisdiction))
+        return plan_to_bundle(settings.plan(load(patient_id, user), jurisdiction))
 
     def report(render: Callable[[Any, Record], Any], user: UserInfo, patient_id: str) -> Any:
         record = load(patient_id, user)
-        return render(compute_plan(record, "us"), record)
+        return render(settings.plan(record, "us"), record)
 
     @app.get(
         "/v1/patients/{patient_id}/reports/tumor-board.html", response_class=HTMLResponse, tags=["reports"]

@@ -156,7 +156,6 @@ def add_web_routes(app: FastAPI, repo: Repository, settings: "Settings") -> None
 
     @app.get("/patients/{patient_id}", response_class=HTMLResponse, include_in_schema=False)
     def patient_page(request: Request, patient_id: str, view: str | None = None) -> HTMLResponse:
-        from rrmm.planning import build_plan
         from rrmm.report.charts import swimmer_svg, trajectory_svg
 
         user, csrf = session(request)
@@ -164,7 +163,7 @@ def add_web_routes(app: FastAPI, repo: Repository, settings: "Settings") -> None
             record = repo.get_patient(patient_id, user)
         except NotFound:
             return page(request, "not_found.html", status=404, user=user, csrf=csrf, patient_id=patient_id)
-        plan = build_plan(record, "us", settings.studies)
+        plan = settings.plan(record)
         chosen = view if view in VIEWS else user.role
         return page(
             request,
@@ -193,12 +192,11 @@ def add_web_routes(app: FastAPI, repo: Repository, settings: "Settings") -> None
 
     @app.get("/patients/{patient_id}/report.pdf", include_in_schema=False)
     def report_pdf(request: Request, patient_id: str) -> Response:
-        from rrmm.planning import build_plan
         from rrmm.report.pdf import tumor_board_pdf
 
         user, _ = session(request)
         record = repo.get_patient(patient_id, user)
-        pdf = tumor_board_pdf(build_plan(record, "us", settings.studies), record)
+        pdf = tumor_board_pdf(settings.plan(record), record)
         return Response(
             pdf,
             media_type="application/pdf",
@@ -207,12 +205,11 @@ def add_web_routes(app: FastAPI, repo: Repository, settings: "Settings") -> None
 
     @app.get("/patients/{patient_id}/summary", response_class=HTMLResponse, include_in_schema=False)
     def summary(request: Request, patient_id: str) -> HTMLResponse:
-        from rrmm.planning import build_plan
         from rrmm.report.patient import patient_summary_html
 
         user, _ = session(request)
         record = repo.get_patient(patient_id, user)
-        return HTMLResponse(patient_summary_html(build_plan(record, "us", settings.studies), record))
+        return HTMLResponse(patient_summary_html(settings.plan(record), record))
 
 
 def _safe_next(target: str) -> str:
