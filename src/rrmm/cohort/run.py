@@ -17,9 +17,9 @@ import json
 import os
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,33 @@ def _encode(result: PersonResult) -> tuple[int, str, str, str]:
 
 
 # ------------------------------------------------------------------------------------------- engines
+def _result_batches(
+    src: Source,
+    concepts: dict[int, tuple[str, str, str]],
+    jurisdiction: str,
+    studies: Sequence[Study],
+    workers: int,
+) -> Iterator[list[PersonResult]]:
+    """The per-patient step over the packed batches, in order: in this process, or on ``workers``
+    processes with at most two batches per worker in flight."""
+    batches = _sliced_batches(src)
+    if workers <= 1:
+        _init_worker(concepts, jurisdiction, studies)
+        for batch in batches:
+            yield _process_rows(batch.to_pylist())
+        return
+    with ProcessPoolExecutor(
+        workers, initializer=_init_worker, initargs=(concepts, jurisdiction, studies)
+    ) as pool:
+        pending: deque[Future[list[PersonResult]]] = deque()
+        for batch in batches:
+            pending.append(pool.submit(_process_rows, batch.to_pylist()))
+            if len(pending) > 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def _duckdb_results(
     src: Source,
     concepts: dict[int, tuple[str, str, str]],
@@ -84,31 +111,10 @@ def _duckdb_results(
     workers: int,
     progress: Progress | None,
 ) -> Iterator[PersonResult]:
-    reader = _sliced_batches(src)
-    if workers <= 1:
-        _init_worker(concepts, jurisdiction, studies)
-        for batch in reader:
-            results = _process_rows(batch.to_pylist())
-            if progress:
-                progress(len(results))
-            yield from results
-        return
-    with ProcessPoolExecutor(
-        workers, initializer=_init_worker, initargs=(concepts, jurisdiction, studies)
-    ) as pool:
-        pending = []
-        for batch in reader:
-            pending.append(pool.submit(_process_rows, batch.to_pylist()))
-            while len(pending) > 2 * workers:
-                results = pending.pop(0).result()
-                if progress:
-                    progress(len(results))
-                yield from results
-        for future in pending:
-            results = future.result()
-            if progress:
-                progress(len(results))
-            yield from results
+    for results in _result_batches(src, concepts, jurisdiction, studies, workers):
+        if progress:
+            progress(len(results))
+        yield from results
 
 
 def _sliced_batches(src: Source) -> Iterator[pa.RecordBatch]:
