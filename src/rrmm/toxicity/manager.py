@@ -318,7 +318,7 @@ def drug_actions(
 
 def supportive_care(facts: PatientFacts, knowledge: ToxicityKnowledge) -> list[CareItem]:
     items = []
-    ongoing = tuple(sorted({t.drug for t in facts.record.therapies if t.end is None}))
+    ongoing = tuple(_ongoing(facts))
     for care in knowledge.symptom_care:
         if care.when is None:
             items.append(CareItem(care.topic, care.item, care.reason, care.source.text))
