@@ -46,6 +46,19 @@ Edema = Literal["none", "focal", "diffuse"]
 
 FEVER_C = 38.0
 
+#: The grade each finding sets (the tables of Lee et al. 2019), shared by the graders and their explanations.
+CRS_BY_PRESSURE: dict[str, int] = {"none": 1, "fluids_only": 2, "one": 3, "multiple": 4}
+CRS_BY_OXYGEN: dict[str, int] = {"none": 1, "low_flow": 2, "high_flow": 3, "positive_pressure": 4}
+ICANS_BY_CONSCIOUSNESS: dict[str, int] = {
+    "normal": 0,
+    "spontaneous": 1,
+    "voice": 2,
+    "tactile": 3,
+    "unarousable": 4,
+}
+ICANS_BY_SEIZURE: dict[str, int] = {"none": 0, "resolved_rapidly": 3, "prolonged": 4}
+ICANS_BY_EDEMA: dict[str, int] = {"none": 0, "focal": 3, "diffuse": 4}
+
 
 def crs_grade(fever: bool, hypotension: Vasopressors, oxygen: Oxygen, fever_treated: bool = False) -> int:
     """ASTCT CRS grade (0-4). ``fever``: temperature >= 38 C not attributable to another cause.
@@ -65,9 +78,7 @@ def crs_grade(fever: bool, hypotension: Vasopressors, oxygen: Oxygen, fever_trea
     """
     if not (fever or fever_treated):
         return 0
-    by_pressure = {"none": 1, "fluids_only": 2, "one": 3, "multiple": 4}[hypotension]
-    by_oxygen = {"none": 1, "low_flow": 2, "high_flow": 3, "positive_pressure": 4}[oxygen]
-    return max(by_pressure, by_oxygen)
+    return max(CRS_BY_PRESSURE[hypotension], CRS_BY_OXYGEN[oxygen])
 
 
 @dataclass(frozen=True)
@@ -120,10 +131,10 @@ def icans_grade(
         if not 0 <= ice <= 10:
             raise ValueError("the ICE score is 0-10")
         grades.append(0 if ice == 10 else 1 if ice >= 7 else 2 if ice >= 3 else 3)
-    grades.append({"normal": 0, "spontaneous": 1, "voice": 2, "tactile": 3, "unarousable": 4}[consciousness])
-    grades.append({"none": 0, "resolved_rapidly": 3, "prolonged": 4}[seizure])
+    grades.append(ICANS_BY_CONSCIOUSNESS[consciousness])
+    grades.append(ICANS_BY_SEIZURE[seizure])
     grades.append(4 if motor_weakness else 0)
-    grades.append({"none": 0, "focal": 3, "diffuse": 4}[edema])
+    grades.append(ICANS_BY_EDEMA[edema])
     return max(grades)
 
 
@@ -161,8 +172,7 @@ def explain_crs(
     grade = crs_grade(fever, hypotension, oxygen, fever_treated)
     if grade == 0:
         return AstctGrade("CRS", 0, ("no fever (38 C or more) and no antipyretic or anticytokine treatment",))
-    by_pressure = {"none": 1, "fluids_only": 2, "one": 3, "multiple": 4}[hypotension]
-    by_oxygen = {"none": 1, "low_flow": 2, "high_flow": 3, "positive_pressure": 4}[oxygen]
+    by_pressure, by_oxygen = CRS_BY_PRESSURE[hypotension], CRS_BY_OXYGEN[oxygen]
     if grade == 1:
         because: tuple[str, ...] = ("fever of 38 C or more, no hypotension, no hypoxia",)
     else:
@@ -174,6 +184,13 @@ def explain_crs(
     if fever_treated and not fever:
         because += ("fever brought down by antipyretic or anticytokine therapy still counts",)
     return AstctGrade("CRS", grade, because)
+
+
+_SEIZURE_TEXT = {
+    "resolved_rapidly": "seizure that resolved rapidly",
+    "prolonged": "prolonged (> 5 min) or repetitive seizures",
+}
+_EDEMA_TEXT = {"focal": "focal edema on neuroimaging", "diffuse": "diffuse cerebral edema"}
 
 
 def explain_icans(
@@ -200,19 +217,14 @@ def explain_icans(
     elif ice is not None and ice < 10:
         band = "7-9" if ice >= 7 else "3-6" if ice >= 3 else "0-2"
         found.append((icans_grade(ice), f"ICE score {ice} ({band})"))
-    levels = {"spontaneous": 1, "voice": 2, "tactile": 3, "unarousable": 4}
-    if consciousness in levels:
-        found.append((levels[consciousness], f"depressed level of consciousness: {consciousness}"))
-    if seizure != "none":
+    if ICANS_BY_CONSCIOUSNESS[consciousness]:
         found.append(
-            (3, "seizure that resolved rapidly")
-            if seizure == "resolved_rapidly"
-            else (4, "prolonged (> 5 min) or repetitive seizures")
+            (ICANS_BY_CONSCIOUSNESS[consciousness], f"depressed level of consciousness: {consciousness}")
         )
+    if seizure != "none":
+        found.append((ICANS_BY_SEIZURE[seizure], _SEIZURE_TEXT[seizure]))
     if motor_weakness:
         found.append((4, "deep focal motor weakness"))
     if edema != "none":
-        found.append(
-            (3, "focal edema on neuroimaging") if edema == "focal" else (4, "diffuse cerebral edema")
-        )
+        found.append((ICANS_BY_EDEMA[edema], _EDEMA_TEXT[edema]))
     return AstctGrade("ICANS", grade, tuple(text for level, text in found if level == grade))
