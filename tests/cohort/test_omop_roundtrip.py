@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from rrmm.cohort import omop, writer
+from rrmm.cohort.pipeline import PACKED
 from rrmm.cohort.reader import courses_from_episodes, read_patient
 from rrmm.cohort.vocabulary import (
     DRUG_EXPOSURE_ID_FIELD,
@@ -27,15 +28,7 @@ from rrmm.record import Record, record_from_json, record_from_mapping
 from rrmm.synth import synthesize
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.json"))
-PER_PERSON = (
-    "observation_period",
-    "condition_occurrence",
-    "drug_exposure",
-    "measurement",
-    "observation",
-    "procedure_occurrence",
-    "episode",
-)
+PER_PERSON = PACKED  # the tables the cohort step packs per patient
 
 
 def read_back(out: Path) -> list[tuple[Record | None, tuple[str, ...]]]:

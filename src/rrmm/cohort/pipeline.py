@@ -25,22 +25,13 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from rrmm.cohort.omop import SCHEMAS
 from rrmm.fhir.importer import ADMINISTRATION_GAP_DAYS
 from rrmm.terminology.codes import SYSTEMS, code_tables
 
-#: The OMOP tables a run reads; ``episode`` and ``episode_event`` are optional.
-TABLES = (
-    "person",
-    "observation_period",
-    "condition_occurrence",
-    "drug_exposure",
-    "measurement",
-    "observation",
-    "procedure_occurrence",
-    "episode",
-    "episode_event",
-    "concept",
-)
+#: The OMOP tables a run reads (those of :mod:`rrmm.cohort.omop`); ``episode`` and ``episode_event`` are
+#: optional.
+TABLES = tuple(SCHEMAS)
 OPTIONAL = frozenset({"episode", "episode_event"})
 #: Tables packed per patient (besides the person row).
 PACKED = (
