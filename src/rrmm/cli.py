@@ -419,6 +419,68 @@ def users_token(
     sys.stdout.write(token + "\n")
 
 
+cds_clients_app = typer.Typer(
+    help="EHRs trusted to call the CDS Hooks service with a signed JWT (CDS Hooks 2.0, Trusting CDS Clients)."
+)
+app.add_typer(cds_clients_app, name="cds-clients")
+
+
+@cds_clients_app.command("add")
+def cds_clients_add(
+    issuer: Annotated[str, typer.Argument(help="The iss of the EHR's JWTs, exactly as it sends it.")],
+    user: Annotated[str, typer.Option("--user", help="The rrmm user its calls act as (role and audit).")],
+    jwks: Annotated[
+        Path | None,
+        typer.Option("--jwks", help="Its JWK Set (public keys), a JSON file exchanged out-of-band."),
+    ] = None,
+    jku: Annotated[
+        str | None, typer.Option("--jku", help="The one https URL its JWTs may name to publish its JWK Set.")
+    ] = None,
+) -> None:
+    """Trust an EHR's JWTs: by its public keys (--jwks), its key-set URL (--jku), or both."""
+    from rrmm.api.cds_auth import public_jwk_set
+    from rrmm.db import AlreadyExists
+
+    keys = None
+    if jwks is not None:
+        try:
+            keys = public_jwk_set(json.loads(jwks.read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise _fail(f"--jwks: cannot read {jwks}: {exc.strerror}") from None
+        except ValueError as exc:
+            raise _fail(f"--jwks {jwks}: {exc}") from None
+    if jku is not None and not jku.startswith("https://"):
+        raise _fail("--jku: the key-set URL must be https")
+    try:
+        client = _repository().add_cds_client(issuer, user, jwks=keys, jku=jku)
+    except (ValueError, LookupError, AlreadyExists) as exc:
+        raise _fail(str(exc)) from None
+    n = len(client.jwks["keys"]) if client.jwks else 0
+    _console().print(
+        f"CDS client {client.issuer} trusted: {n} key(s)"
+        + (f", key-set URL {client.jku}" if client.jku else "")
+        + f"; its calls act as {client.user.username} ({client.user.role})"
+    )
+
+
+@cds_clients_app.command("list")
+def cds_clients_list() -> None:
+    """The trusted EHRs: issuer, user, keys and key-set URL."""
+    for client in _repository().list_cds_clients():
+        kids = ", ".join(k.get("kid", "?") for k in client.jwks["keys"]) if client.jwks else "-"
+        sys.stdout.write(f"{client.issuer}\t{client.user.username}\tkids: {kids}\tjku: {client.jku or '-'}\n")
+
+
+@cds_clients_app.command("remove")
+def cds_clients_remove(issuer: Annotated[str, typer.Argument(help="The iss to stop trusting.")]) -> None:
+    """Stop trusting an EHR's JWTs."""
+    try:
+        _repository().remove_cds_client(issuer)
+    except LookupError as exc:
+        raise _fail(str(exc)) from None
+    _console().print(f"CDS client {issuer} removed")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -428,6 +490,15 @@ def serve(
     ] = False,
     studies: StudiesOption = None,
     store: StoreOption = None,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            envvar="RRMM_PUBLIC_URL",
+            help="The URL users and EHRs reach the service at (behind a proxy: its https URL); CDS links "
+            "point there and CDS clients' JWTs must name it in aud. Default http://HOST:PORT.",
+        ),
+    ] = None,
 ) -> None:
     """Run the clinic: web app at /, REST API at /v1 (OpenAPI at /docs), CDS Hooks at /cds-services."""
     import uvicorn
@@ -440,7 +511,10 @@ def serve(
 
         for line in load_demo(repo):
             _console().print(line)
-    settings = Settings(app_url=f"http://{host}:{port}", studies=_corpus(studies, store, required=False))
+    settings = Settings(
+        app_url=(public_url or f"http://{host}:{port}").rstrip("/"),
+        studies=_corpus(studies, store, required=False),
+    )
     uvicorn.run(create_app(repo, settings), host=host, port=port, log_level="info")
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from rrmm.db import current_revision, database_url, head_revision, make_engine, migrate
 from rrmm.db.models import Base
 
-TABLES = {"users", "api_tokens", "sessions", "patients", "plans", "audit_log"}
+TABLES = {"users", "api_tokens", "sessions", "patients", "plans", "audit_log", "cds_clients", "cds_jti"}
 
 
 # -- database_url / make_engine --------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def test_migrate_from_empty_creates_the_tables(empty_engine: Engine) -> None:
     assert current_revision(empty_engine) is None
     migrate(empty_engine)
     assert set(inspect(empty_engine).get_table_names()) == TABLES | {"alembic_version"}
-    assert current_revision(empty_engine) == head_revision() == "0001"
+    assert current_revision(empty_engine) == head_revision() == "0002"
 
 
 def test_migrate_twice_is_a_no_op(engine: Engine) -> None:
@@ -128,6 +128,30 @@ def test_columns_and_indexes(engine: Engine) -> None:
     fks = inspector.get_foreign_keys("plans")
     assert [(f["referred_table"], f["options"].get("ondelete")) for f in fks] == [("patients", "CASCADE")]
     assert inspector.get_foreign_keys("audit_log") == []  # audit rows outlive deleted patients
+
+
+def test_upgrade_from_0001_keeps_the_data(empty_engine: Engine) -> None:
+    """A database made by the first release (revision 0001) upgrades in place: its users stay, the CDS
+    client tables are added."""
+    from alembic import command
+
+    from rrmm.db import alembic_config
+
+    config = alembic_config(empty_engine)
+    command.upgrade(config, "0001")
+    assert "cds_clients" not in inspect(empty_engine).get_table_names()
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (username, password_hash, role, created_at) "
+                "VALUES ('ehr', 'h', 'read-only', '2026-01-01 00:00:00')"
+            )
+        )
+    migrate(empty_engine)
+    assert current_revision(empty_engine) == head_revision()
+    assert {"cds_clients", "cds_jti"} <= set(inspect(empty_engine).get_table_names())
+    with empty_engine.connect() as connection:
+        assert connection.execute(text("SELECT username FROM users")).scalars().all() == ["ehr"]
 
 
 def test_role_is_checked_by_the_database(engine: Engine) -> None:

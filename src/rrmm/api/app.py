@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -21,6 +21,9 @@ from rrmm.planning.plan import Plan
 from rrmm.record import Record, RecordError
 from rrmm.record.load import record_from_mapping
 from rrmm.trials.study import Study
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("rrmm.api")
 
@@ -53,11 +56,14 @@ Jurisdiction = Literal["us", "eu"]
 
 @dataclass
 class Settings:
-    """What the service needs besides the database: where it is reached (for links in CDS cards) and the
-    trial corpus (loaded once at start; ``None`` when there is none)."""
+    """What the service needs besides the database: the URL it is reached at from outside (links in CDS
+    cards, and the ``aud`` a CDS client's JWT must name: behind a proxy, the proxy's https URL), the trial
+    corpus (loaded once at start; ``None`` when there is none), and the HTTP client that fetches a
+    registered CDS client's JWK Set from its ``jku`` (``None``: a default client; tests pass a mock)."""
 
     app_url: str = "http://127.0.0.1:8000"
     studies: list[Study] | None = None
+    http: "httpx.Client | None" = None
 
     def plan(self, record: Record, jurisdiction: str = "us") -> Plan:
         """The plan of ``rrmm plan`` for a stored record, against this server's trial corpus."""

@@ -18,7 +18,18 @@ from sqlalchemy.types import TypeEngine
 
 from rrmm.db.types import ROLES
 
-__all__ = ["ApiToken", "AuditRow", "Base", "PatientRow", "PlanRow", "SessionRow", "UserRow", "json_type"]
+__all__ = [
+    "ApiToken",
+    "AuditRow",
+    "Base",
+    "CdsClientRow",
+    "CdsJtiRow",
+    "PatientRow",
+    "PlanRow",
+    "SessionRow",
+    "UserRow",
+    "json_type",
+]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -130,3 +141,30 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     patient_id: Mapped[str | None] = mapped_column(String(128), index=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class CdsClientRow(Base):
+    """A CDS Client (an EHR) trusted to call the CDS Hooks services: the ``iss`` of its JWTs, its public
+    keys (a JWK Set exchanged out-of-band) and/or the one ``jku`` URL it may name, and the rrmm user its
+    calls act as (their role and the audit log's actor)."""
+
+    __tablename__ = "cds_clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255), unique=True)
+    jwks: Mapped[dict[str, Any] | None] = mapped_column(json_type(), nullable=True)
+    jku: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(_utc())
+
+    user: Mapped[UserRow] = relationship()
+
+
+class CdsJtiRow(Base):
+    """A JWT id already used by a CDS Client, kept until the JWT expires (CDS Hooks: ``jti`` protects
+    against replay). Only the SHA-256 of ``iss`` + ``jti`` is kept."""
+
+    __tablename__ = "cds_jti"
+
+    jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(_utc(), index=True)

@@ -28,7 +28,16 @@ from sqlalchemy import Engine, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from rrmm.db.models import ApiToken, AuditRow, PatientRow, PlanRow, SessionRow, UserRow
+from rrmm.db.models import (
+    ApiToken,
+    AuditRow,
+    CdsClientRow,
+    CdsJtiRow,
+    PatientRow,
+    PlanRow,
+    SessionRow,
+    UserRow,
+)
 from rrmm.db.types import (
     AUDIT_ROLES,
     DELETE_ROLES,
@@ -37,6 +46,7 @@ from rrmm.db.types import (
     WRITE_ROLES,
     AlreadyExists,
     AuditEntry,
+    CdsClientInfo,
     NotFound,
     PatientInfo,
     PermissionDenied,
@@ -355,16 +365,88 @@ class Repository:
         log.info("end-session")
 
     def purge_expired(self) -> int:
-        """Delete expired API tokens and sessions; returns how many."""
+        """Delete expired API tokens, sessions and used CDS JWT ids; returns how many."""
         now = self._now()
         with self._tx() as session:
             tokens = [t for t in session.scalars(select(ApiToken)) if _utc(t.expires_at) <= now]
             sessions = [r for r in session.scalars(select(SessionRow)) if _utc(r.expires_at) <= now]
-            for row in (*tokens, *sessions):
+            jtis = [j for j in session.scalars(select(CdsJtiRow)) if _utc(j.expires_at) <= now]
+            for row in (*tokens, *sessions, *jtis):
                 session.delete(row)
-        gone = len(tokens) + len(sessions)
-        log.info("purge-expired: %d tokens or sessions", gone)
+        gone = len(tokens) + len(sessions) + len(jtis)
+        log.info("purge-expired: %d tokens, sessions or JWT ids", gone)
         return gone
+
+    # -- CDS Hooks clients ---------------------------------------------------------------------------
+
+    def add_cds_client(
+        self, issuer: str, username: str, *, jwks: dict[str, Any] | None = None, jku: str | None = None
+    ) -> CdsClientInfo:
+        """Trust the CDS Client whose JWTs carry ``iss`` = ``issuer``: its public keys are ``jwks`` (a JWK
+        Set exchanged out-of-band) and/or fetched from ``jku``, the only key-set URL its JWTs may name; its
+        calls act as the existing user ``username``. The JWK Set is checked by the caller
+        (:func:`rrmm.api.cds_auth.public_jwk_set`). AlreadyExists: the issuer is registered; NotFound: no
+        such user; ValueError: neither keys nor a key URL, or an over-long issuer or URL."""
+        if not issuer or len(issuer) > 255:
+            raise ValueError("the issuer is 1-255 characters")
+        if jwks is None and not jku:
+            raise ValueError("a CDS client needs its JWK Set or its jku URL")
+        if jku is not None and len(jku) > 512:
+            raise ValueError("the jku URL is at most 512 characters")
+        now = self._now()
+        with self._tx() as session:
+            user = self._user(session, username)
+            if user is None:
+                raise NotFound(f"no user {username!r}")
+            if session.scalar(select(CdsClientRow.id).where(CdsClientRow.issuer == issuer)) is not None:
+                raise AlreadyExists(f"CDS client {issuer!r} is already registered")
+            session.add(CdsClientRow(issuer=issuer, jwks=jwks, jku=jku, user_id=user.id, created_at=now))
+            info = CdsClientInfo(issuer, UserInfo(user.username, user.role), jwks, jku)
+        log.info("add-cds-client: acts as role %s", info.user.role)
+        return info
+
+    def cds_client(self, issuer: str) -> CdsClientInfo | None:
+        """The registered CDS Client of this ``iss``, if any."""
+        with self._tx() as session:
+            row = session.scalar(select(CdsClientRow).where(CdsClientRow.issuer == issuer))
+            if row is None:
+                return None
+            return CdsClientInfo(row.issuer, UserInfo(row.user.username, row.user.role), row.jwks, row.jku)
+
+    def list_cds_clients(self) -> list[CdsClientInfo]:
+        """Every registered CDS Client, by issuer."""
+        with self._tx() as session:
+            rows = session.scalars(select(CdsClientRow).order_by(CdsClientRow.issuer)).all()
+            return [
+                CdsClientInfo(r.issuer, UserInfo(r.user.username, r.user.role), r.jwks, r.jku) for r in rows
+            ]
+
+    def remove_cds_client(self, issuer: str) -> None:
+        """Stop trusting a CDS Client. NotFound: it is not registered."""
+        with self._tx() as session:
+            row = session.scalar(select(CdsClientRow).where(CdsClientRow.issuer == issuer))
+            if row is None:
+                raise NotFound(f"no CDS client {issuer!r}")
+            session.delete(row)
+        log.info("remove-cds-client")
+
+    def claim_jti(self, issuer: str, jti: str, expires_at: datetime) -> bool:
+        """Record that the JWT ``jti`` of ``issuer`` was used, until ``expires_at``; False when it was
+        already used and has not expired (a replay). Only the SHA-256 of issuer and jti is kept."""
+        digest = _digest(json.dumps([issuer, jti]))
+        now = self._now()
+        try:
+            with self._tx() as session:
+                row = session.get(CdsJtiRow, digest)
+                if row is not None:
+                    if _utc(row.expires_at) > now:
+                        return False
+                    session.delete(row)
+                    session.flush()
+                session.add(CdsJtiRow(jti_hash=digest, expires_at=_utc(expires_at)))
+        except IntegrityError:  # the same jti claimed at the same moment by another worker
+            return False
+        return True
 
     # -- patients ------------------------------------------------------------------------------------
 

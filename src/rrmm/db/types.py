@@ -16,6 +16,7 @@ __all__ = [
     "AlreadyExists",
     "AuditEntry",
     "AuthError",
+    "CdsClientInfo",
     "NotFound",
     "PatientInfo",
     "PermissionDenied",
@@ -52,6 +53,17 @@ AUDIT_ACTIONS = (
 class UserInfo:
     username: str
     role: str
+
+
+@dataclass(frozen=True)
+class CdsClientInfo:
+    """A trusted CDS Client: the ``iss`` of its JWTs, its JWK Set (exchanged out-of-band) and/or the one
+    ``jku`` URL its JWTs may name, and the user its calls act as."""
+
+    issuer: str
+    user: UserInfo
+    jwks: dict[str, Any] | None
+    jku: str | None
 
 
 @dataclass(frozen=True)
