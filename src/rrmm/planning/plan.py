@@ -16,12 +16,14 @@ from rrmm.clinical.lines import Line
 from rrmm.clinical.state import DiseaseState, disease_state
 from rrmm.clinical.types import Assessment
 from rrmm.knowledge import knowledge_base
+from rrmm.knowledge.interactions import interaction_knowledge
 from rrmm.knowledge.schema import JURISDICTIONS, Evidence
 from rrmm.knowledge.toxicity import toxicity_knowledge
 from rrmm.planning.facts import PatientFacts
 from rrmm.planning.planner import RegimenAssessment, plan_options
 from rrmm.record import Record
-from rrmm.toxicity.manager import ToxicityReport, toxicity_report
+from rrmm.toxicity.interactions import InteractionReport, interaction_report
+from rrmm.toxicity.manager import ToxicityReport, drugs_given_now, toxicity_report
 from rrmm.trials.matching import TrialMatch, match_studies
 from rrmm.trials.study import Study
 
@@ -116,6 +118,33 @@ class SupportiveCareOut(_Out):
     reason: str
 
 
+class InteractionOut(_Out):
+    drug: str
+    medicine: str
+    via: str
+    action: str
+    text: str
+    source: str
+
+
+class MedicineOut(_Out):
+    name: str
+    inn: str | None
+    classes: list[str]
+    taken_now: bool
+    checked: bool
+
+
+class InteractionsOut(_Out):
+    """The patient's other medicines against the myeloma drugs given now (``current``) and those of each
+    option (``options``, by option id); ``notes`` says what could not be checked."""
+
+    medicines: list[MedicineOut]
+    current: list[InteractionOut]
+    options: dict[str, list[InteractionOut]]
+    notes: list[str]
+
+
 class OptionOut(_Out):
     rank: int
     id: str
@@ -129,6 +158,7 @@ class OptionOut(_Out):
     dose_adjustments: list[str]
     supportive_care: list[SupportiveCareOut]
     score: float
+    interactions: list[InteractionOut] = []
 
 
 class NotRecommendedOut(_Out):
@@ -234,6 +264,7 @@ class Plan(_Out):
     trials: list[TrialOut]
     supportive_care: list[SupportiveCareOut]
     toxicity: ToxicityOut
+    interactions: InteractionsOut
     warnings: list[str]
 
 
@@ -333,7 +364,17 @@ def _evidence(e: Evidence) -> EvidenceOut:
     )
 
 
-def _option(rank: int, a: RegimenAssessment) -> OptionOut:
+def interactions_out(r: InteractionReport) -> InteractionsOut:
+    """The interaction report in the plan's shape."""
+    return InteractionsOut(
+        medicines=[MedicineOut.model_validate(m) for m in r.medicines],
+        current=[InteractionOut.model_validate(i) for i in r.current],
+        options={k: [InteractionOut.model_validate(i) for i in v] for k, v in r.by_option.items()},
+        notes=list(r.notes),
+    )
+
+
+def _option(rank: int, a: RegimenAssessment, interactions: InteractionsOut) -> OptionOut:
     reg = a.regimen
     return OptionOut(
         rank=rank,
@@ -348,6 +389,7 @@ def _option(rank: int, a: RegimenAssessment) -> OptionOut:
         dose_adjustments=list(a.dose_adjustments),
         supportive_care=[SupportiveCareOut(item=i, reason=r) for i, r in a.supportive_care],
         score=a.score,
+        interactions=interactions.options.get(reg.id, []),
     )
 
 
@@ -417,6 +459,15 @@ def plan_for_facts(
         trials = [trial_out(m) for m in matches[:PLAN_TRIALS]]
         if not trials:
             trial_warnings.append(f"none of the {len(studies)} trials in the corpus is open to this patient")
+    interactions = interactions_out(
+        interaction_report(
+            record,
+            state.as_of,
+            drugs_given_now(facts),
+            {a.regimen.id: a.regimen.drugs for a in ranked},
+            interaction_knowledge(),
+        )
+    )
     care: dict[str, str] = {}
     for a in ranked[:SUPPORTIVE_CARE_TOP]:
         for item, reason in a.supportive_care:
@@ -427,7 +478,7 @@ def plan_for_facts(
         jurisdiction=jurisdiction,
         knowledge_base=KnowledgeBaseOut(version=kb.info.version, reviewed=kb.info.reviewed),
         disease=disease_out(state),
-        options=[_option(i, a) for i, a in enumerate(ranked, start=1)],
+        options=[_option(i, a, interactions) for i, a in enumerate(ranked, start=1)],
         not_recommended=[
             NotRecommendedOut(
                 id=a.regimen.id,
@@ -441,5 +492,6 @@ def plan_for_facts(
         trials=trials,
         supportive_care=[SupportiveCareOut(item=i, reason=r) for i, r in care.items()],
         toxicity=toxicity_out(toxicity_report(facts, toxicity_knowledge(), kb.drugs)),
+        interactions=interactions,
         warnings=[*situation_warnings(state, record), *unknowns(state), *trial_warnings],
     )

@@ -304,6 +304,42 @@ class Comorbidity(_Model):
     since: Date | None = None
 
 
+class Medication(_Model):
+    """Another medicine the patient takes, not an anti-myeloma therapy (those are ``therapies``): for the
+    drug-interaction check. An rrmm extension of the schema-version-1 record (the shared schema has no such
+    field; a record without medicines is exactly a version-1 record). ``name`` is as written (INN or brand);
+    a name the interaction tables do not know is reported as not checked. Taken now when it has no ``end``
+    or ends on or after the record's date."""
+
+    name: str = Field(min_length=2, max_length=200)
+    start: Date | None = None
+    end: Date | None = None
+
+    @field_validator("name", mode="after")
+    @classmethod
+    def _not_a_myeloma_drug(cls, name: str) -> str:
+        name = " ".join(name.split())
+        try:
+            inn = drug_vocabulary().resolve(name)
+        except UnknownDrugError:
+            return name
+        raise PydanticCustomError(
+            "myeloma_drug",
+            "'{name}' is an anti-myeloma drug ({inn}): record it under therapies, not medications",
+            {"name": name, "inn": inn},
+        )
+
+    @model_validator(mode="after")
+    def _end_not_before_start(self) -> Medication:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise PydanticCustomError(
+                "date_order",
+                "end {end} is before start {start}",
+                {"end": self.end.isoformat(), "start": self.start.isoformat(), "field": "end"},
+            )
+        return self
+
+
 class Location(_Model):
     postal_code: str | None = None
     country: str | None = None
@@ -330,6 +366,7 @@ _DATED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("adverse_events", ("onset", "resolved")),
     ("symptoms", ("date",)),
     ("comorbidities", ("since",)),
+    ("medications", ("start",)),
 )
 
 
@@ -355,6 +392,7 @@ class Record(_Model):
     adverse_events: tuple[AdverseEvent, ...] = ()
     symptoms: tuple[SymptomReport, ...] = ()
     comorbidities: tuple[Comorbidity, ...] = ()
+    medications: tuple[Medication, ...] = ()
     location: Location | None = None
     preferences: Preferences | None = None
 

@@ -263,7 +263,7 @@ def drug_actions(
     """For each drug given now: the label rows the current grades trigger, or "continue"."""
     actions: list[DrugAction] = []
     notes: list[str] = []
-    for drug in _ongoing(facts):
+    for drug in drugs_given_now(facts):
         table = knowledge.drug_tables.get(drug)
         if table is None:
             notes.append(
@@ -318,7 +318,7 @@ def drug_actions(
 
 def supportive_care(facts: PatientFacts, knowledge: ToxicityKnowledge) -> list[CareItem]:
     items = []
-    ongoing = tuple(_ongoing(facts))
+    ongoing = tuple(drugs_given_now(facts))
     for care in knowledge.symptom_care:
         if care.when is None:
             items.append(CareItem(care.topic, care.item, care.reason, care.source.text))
@@ -358,7 +358,8 @@ def symptom_trend(facts: PatientFacts, topic: str, symptom: str) -> SymptomTrend
     return SymptomTrend(topic, symptom, series, trend)
 
 
-def _ongoing(facts: PatientFacts) -> list[str]:
+def drugs_given_now(facts: PatientFacts) -> list[str]:
+    """The myeloma drugs of the courses going on at the record's date (no end, started by then)."""
     return sorted({t.drug for t in facts.record.therapies if t.end is None and t.start <= facts.as_of})
 
 
@@ -367,7 +368,7 @@ def organ_function_doses(facts: PatientFacts, drugs: Mapping[str, DrugFacts]) ->
     (creatinine clearance bands, dialysis, bilirubin), and those that cannot be checked because a value is
     missing. A rule the patient does not meet is not listed."""
     found: list[OrganDose] = []
-    for drug in _ongoing(facts):
+    for drug in drugs_given_now(facts):
         info = drugs.get(drug)
         if info is None:
             continue
