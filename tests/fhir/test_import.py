@@ -106,11 +106,20 @@ class TestEhrSearchset:
         assert {
             "OperationOutcome/oo-1",
             "Condition/cond-htn",  # SNOMED essential hypertension: not a record comorbidity
-            "MedicationRequest/mr-acv",  # acyclovir: not in the drug vocabulary
             "Observation/obs-glu",  # glucose: not a record lab
             "Immunization/imm-flu",
         } <= flagged
         assert any("grade 4" in w.message for w in searchset.warnings if w.resource == "AdverseEvent/ae-neut")
+
+    def test_other_medicines_are_the_records_medications(self, searchset):
+        """Requests of medicines that are not myeloma drugs (acyclovir, fluvoxamine) are the record's other
+        medicines, by their chart text, for the interaction check; not warnings."""
+        assert [(m.name, m.start, m.end) for m in searchset.record.medications] == [
+            ("acyclovir 400 mg tablet", dt.date(2023, 3, 1), None),
+            ("Fluvoxamine maleate 50 mg tablet", dt.date(2024, 2, 12), None),
+        ]
+        flagged = {w.resource for w in searchset.warnings}
+        assert not flagged & {"MedicationRequest/mr-acv", "MedicationRequest/mr-flv"}
 
     def test_the_imported_record_plans(self, searchset):
         from rrmm.planning import build_plan

@@ -249,3 +249,19 @@ class TestLoader:
         row = {**DRUGS["lenalidomide"]["rows"][0], "with_class": "strong_cyp1a2_inhibitor"}
         with pytest.raises(KnowledgeError, match="either with_class or with_drug"):
             write_kb(tmp_path, CLASSES, {"lenalidomide": {**DRUGS["lenalidomide"], "rows": [row]}})
+
+
+@pytest.mark.parametrize(
+    ("text", "inn"),
+    [
+        ("fluvoxamine", "fluvoxamine"),
+        ("Fluvoxamine maleate 50 mg tablet", "fluvoxamine"),
+        ("LUVOX 100MG", "fluvoxamine"),
+        ("rifampin 300 mg capsule", "rifampin"),
+        ("50 mg fluvoxamine", None),  # the name must lead
+        ("fluvoxamine-like tablet", None),
+        ("zorbexatin 10 mg", None),
+    ],
+)
+def test_a_charts_medicine_text_resolves_by_its_leading_words(kb, text: str, inn: str | None):
+    assert kb.resolve(text) == inn

@@ -22,6 +22,7 @@ cytogenetics          Observation (value = the abnormality; interpretation POS/N
 labs                  Observation (valueQuantity in UCUM; referenceRange.high = upper limit of normal)
 findings              Observation (value positive/negative; interpretation POS/NEG; sensitivity)
 therapies             MedicationStatement (effectivePeriod; dosage; setting extension; statusReason)
+medications           MedicationStatement of another medicine (medication text = its name; effectivePeriod)
 transplants           Procedure
 events                Observation disease status (progression, or the IMWG response of an assessment)
 adverse_events        AdverseEvent (CTCAE term; grade and resolution-date extensions; suspect drugs)
@@ -307,6 +308,21 @@ def _therapies(w: _Writer) -> None:
         w.add(statement, "medication")
 
 
+def _medications(w: _Writer) -> None:
+    """The patient's other medicines (not myeloma drugs), by name: the importer reads them back as such."""
+    for m in w.record.medications:
+        ended = m.end is not None and m.end < w.record.evaluation_date
+        statement: Json = {
+            "resourceType": "MedicationStatement",
+            "status": "completed" if ended else "active",
+            "medicationCodeableConcept": {"text": m.name},
+        }
+        period = {k: v.isoformat() for k, v in (("start", m.start), ("end", m.end)) if v is not None}
+        if period:
+            statement["effectivePeriod"] = period
+        w.add(statement, "medication")
+
+
 def _procedures_and_conditions(w: _Writer) -> None:
     for tx in w.record.transplants:
         w.add(
@@ -355,6 +371,7 @@ def record_to_bundle(record: Record, tables: CodeTables | None = None) -> Json:
     _diagnosis(w)
     _observations(w)
     _therapies(w)
+    _medications(w)
     _procedures_and_conditions(w)
     _adverse_events(w)
     bundle: Json = {"resourceType": "Bundle", "type": "collection", "entry": w.entries}

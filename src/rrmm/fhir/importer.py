@@ -12,7 +12,9 @@ code tables (:mod:`rrmm.terminology.codes`) and rrmm's own codes (:mod:`rrmm.fhi
 - **MedicationStatement / MedicationRequest / MedicationAdministration** (medication by RxNorm code, text
   or brand name, also through a Medication resource): a statement or request is one course; administrations
   of one drug are joined into courses while the gap between two is at most
-  :data:`ADMINISTRATION_GAP_DAYS`, and a course whose last administration is that recent is ongoing;
+  :data:`ADMINISTRATION_GAP_DAYS`, and a course whose last administration is that recent is ongoing. A
+  statement or request of a medicine that is not a myeloma drug is one of the record's other
+  ``medications`` (by its name, for the drug-interaction check);
 - **Procedure**: autologous and allogeneic stem-cell transplants;
 - **Observation**: labs by LOINC with UCUM units (and the reference range's upper limit), findings,
   ECOG, cytogenetics (mCODE GenomicVariant shape or text such as "t(11;14) detected"), disease status
@@ -347,7 +349,9 @@ class _Reader:
             entry["grade"] = grade
         self.put("comorbidities", entry, label)
 
-    def drug(self, resource: Json, label: str) -> str | None:
+    def medication_concept(self, resource: Json, label: str) -> Json | None:
+        """The medication's CodeableConcept, inline or through a Medication resource (None, with a
+        warning, when the reference is not in the bundle)."""
         concept = resource.get("medicationCodeableConcept")
         ref = (resource.get("medicationReference") or {}).get("reference")
         if ref:
@@ -356,23 +360,47 @@ class _Reader:
                 self.warn(label, f"medication {ref} is not in the bundle: skipped")
                 return None
             concept = medication.get("code")
+        return concept if isinstance(concept, dict) else {}
+
+    def drug(self, concept: Json) -> str | None:
+        """The myeloma drug (INN) a medication concept names, by code or by name; None otherwise."""
         found = self.first(concept, "drug")
         if found is not None:
             return found[1]
-        names = [concept.get("text")] if isinstance(concept, dict) else []
-        names += (
-            [c.get("display") for c in (concept or {}).get("coding") or []]
-            if isinstance(concept, dict)
-            else []
-        )
-        for name in names:
-            if isinstance(name, str) and name:
-                try:
-                    return drug_vocabulary().resolve(name)
-                except UnknownDrugError:
-                    continue
-        self.warn(label, f"medication not recognised ({self.codes_text(concept)}): skipped")
+        for name in _concept_names(concept):
+            try:
+                return drug_vocabulary().resolve(name)
+            except UnknownDrugError:
+                continue
         return None
+
+    def other_medicine(self, label: str, m: Json, name: str) -> None:
+        """A medicine that is not a myeloma drug, from a MedicationStatement or MedicationRequest: the
+        record's ``medications`` (for the interaction check), with its period when the resource gives one."""
+        status = m.get("status")
+        if m["resourceType"] == "MedicationStatement":
+            start, end = self.period(m, label, "effectivePeriod", "effectiveDateTime")
+            if m.get("effectiveDateTime") and not m.get("effectivePeriod"):
+                end = None  # a statement dated once says when it was taken, not that it ended
+        else:
+            bounds = (
+                (_first(m.get("dosageInstruction")).get("timing") or {}).get("repeat", {}).get("boundsPeriod")
+            )
+            start, end = (
+                self.period({"boundsPeriod": bounds}, label, "boundsPeriod") if bounds else (None, None)
+            )
+            start = start or self.date(m.get("authoredOn"), label, "authoredOn")
+        if end is None and status in ("completed", "stopped"):
+            self.warn(
+                label, f"{name}: status {status} without an end date: not a medicine taken now, skipped"
+            )
+            return
+        entry: Json = {"name": name[:200]}
+        if start is not None:
+            entry["start"] = start.isoformat()
+        if end is not None:
+            entry["end"] = end.isoformat()
+        self.put("medications", entry, label)
 
     def _reference(self, resource: Json, ref: str) -> Json | None:
         if ref.startswith("#"):
@@ -384,8 +412,16 @@ class _Reader:
         if status in ("entered-in-error", "not-taken", "cancelled", "draft", "not-done", "unknown"):
             self.warn(label, f"status {status}: skipped")
             return
-        drug = self.drug(m, label)
+        concept = self.medication_concept(m, label)
+        if concept is None:
+            return
+        drug = self.drug(concept)
         if drug is None:
+            names = _concept_names(concept)
+            if rtype != "MedicationAdministration" and names:
+                self.other_medicine(label, m, names[0])
+            else:
+                self.warn(label, f"medication not recognised ({self.codes_text(concept)}): skipped")
             return
         if rtype == "MedicationAdministration":
             start, end = self.period(m, label, "effectiveDateTime", "effectivePeriod")
@@ -749,6 +785,14 @@ class _Reader:
         for name, entries in self.lists.items():
             self.record[name] = entries
         return self.record
+
+
+def _concept_names(concept: Json) -> list[str]:
+    """The names a CodeableConcept gives: its text, then each coding's display."""
+    names = [concept.get("text")] + [
+        c.get("display") for c in concept.get("coding") or [] if isinstance(c, dict)
+    ]
+    return [" ".join(n.split()) for n in names if isinstance(n, str) and n.strip()]
 
 
 def _first(items: Any) -> Json:

@@ -20,8 +20,23 @@ class InteractionKnowledge:
     drug_tables: dict[str, DrugInteractions]
 
     def resolve(self, name: str) -> str | None:
-        """The INN of a medicine the interaction tables know, or None."""
-        return self.names.get(" ".join(name.split()).casefold())
+        """The INN of a medicine the interaction tables know, or None. A chart's text such as
+        "Fluvoxamine maleate 50 mg tablet" is tried whole, then by its leading words before the first that
+        holds a digit, longest first ("fluvoxamine maleate", "fluvoxamine")."""
+        words = name.casefold().split()
+        whole = self.names.get(" ".join(words))
+        if whole is not None:
+            return whole
+        lead: list[str] = []
+        for word in words:
+            if any(ch.isdigit() for ch in word):
+                break
+            lead.append(word)
+        for n in range(len(lead), 0, -1):
+            found = self.names.get(" ".join(lead[:n]))
+            if found is not None:
+                return found
+        return None
 
     def classes_of(self, inn: str) -> tuple[str, ...]:
         """The interaction classes a medicine belongs to."""

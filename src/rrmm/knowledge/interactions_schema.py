@@ -85,6 +85,7 @@ class MedicineNames(_Model):
 
     drug: str = Field(pattern=_NAME.pattern)
     names: tuple[str, ...] = Field(min_length=1)
+    source: Source | None = Field(default=None, description="Where the names were confirmed")
 
 
 class ClassesFile(_Model):
