@@ -595,3 +595,14 @@ class TestSummaries:
         with pytest.raises(ValueError):
             cds.Link(label="a", url=APP, type="absolute", appContext="{}")
         assert cds.Link(label="a", url=APP, type="smart", appContext="{}").appContext == "{}"
+
+
+def test_the_ehrs_fluvoxamine_next_to_pomalidomide_is_a_warning_card():
+    """Imnovid SmPC 4.5: with a strong CYP1A2 inhibitor (fluvoxamine) reduce the pomalidomide dose by 50%.
+    The EHR example charts both as active: one warning card names the pair and the source."""
+    (card,) = [c for c in cards("ehr-searchset") if c["source"]["topic"]["code"] == "interactions"]
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Interaction: pomalidomide + Fluvoxamine maleate 50 mg tablet: reduce dose"
+    assert "reduce the pomalidomide dose by 50%" in card["detail"] and "IMNOVID EU SmPC" in card["detail"]
+    codes = [c["source"]["topic"]["code"] for c in cards("ehr-searchset")]
+    assert codes.index("interactions") < codes.index("data-gaps") < codes.index("disease-state")

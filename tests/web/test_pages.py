@@ -109,3 +109,19 @@ def test_read_only_user_gets_no_delete_button_and_cannot_delete(client, repo):
 def test_essentials_leave_out_what_is_not_given():
     record = essentials_record({"id": "x", "sex": "male", "diagnosis_date": "2020-01-01"})
     assert "age" not in record and "performance_status" not in record and record["therapies"] == []
+
+
+def test_the_pharmacist_sees_the_ehrs_medicines_and_their_interactions(client):
+    """The EHR example holds fluvoxamine (a strong CYP1A2 inhibitor) next to ongoing pomalidomide: the
+    Imnovid SmPC row (reduce the pomalidomide dose by 50%) is on the page, second for the pharmacist."""
+    login(client, "pharmacist")
+    token = csrf_of(client.get("/import").text)
+    bundle = (EXAMPLES / "fhir" / "ehr-searchset.json").read_bytes()
+    client.post("/import", data={"csrf_token": token}, files={"file": ("b.json", bundle, "application/json")})
+    patient_id = re.search(r'href="/patients/([^"]+)"', client.get("/patients").text).group(1)
+    html = client.get(f"/patients/{patient_id}").text
+    assert re.findall(r'<h2 id="([a-z]+)"', html)[1:3] == ["toxicity", "interactions"]
+    section = html.split('id="interactions"')[1].split("</section>")[0]
+    assert "Fluvoxamine maleate 50 mg tablet" in section and "reduce dose" in section
+    assert "reduce the pomalidomide dose by 50%" in section
+    assert "&#39;acyclovir 400 mg tablet&#39; is not in rrmm&#39;s interaction tables" in section

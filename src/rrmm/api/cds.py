@@ -48,6 +48,7 @@ TOPIC_SYSTEM = f"{local.BASE}:CodeSystem:cds-card"
 #: The card kinds: each is a ``source.topic`` code and, with the ``hookInstance``, names the card's uuid.
 CARD_KINDS: dict[str, str] = {
     "action-now": "Needs action now",
+    "interactions": "Interactions of the patient's other medicines with the myeloma drugs given now",
     "data-gaps": "EHR data rrmm could not read, and what it does not know",
     "disease-state": "Disease state",
     "options": "Top treatment options",
@@ -605,6 +606,26 @@ def _action_card(plan: Plan, make: _CardMaker) -> Card | None:
     return make.card("action-now", "critical", _fit(parts), "\n\n".join(sections))
 
 
+def _interactions_card(plan: Plan, make: _CardMaker) -> Card | None:
+    """The label rows met by the patient's other medicines with the myeloma drugs given now."""
+    found = plan.interactions.current
+    if not found:
+        return None
+    parts = [f"{i.drug} + {i.medicine}: {i.action.replace('_', ' ')}" for i in found]
+    items = [
+        f"**{_md(i.drug)} + {_md(i.medicine)}**"
+        + ("" if i.via == "itself" else f" ({_md(i.via)})")
+        + f": {_md(i.action.replace('_', ' '))}. {_md(i.text)} Source: {_md(i.source)}."
+        for i in found
+    ]
+    return make.card(
+        "interactions",
+        "warning",
+        _fit([f"Interaction: {parts[0]}", *parts[1:]]),
+        "\n\n".join(["**Interactions with the patient's other medicines**", _bullets(items)]),
+    )
+
+
 def _gaps_card(plan: Plan, warnings: Sequence[ImportWarning | str], make: _CardMaker) -> Card | None:
     unread = [str(w) for w in warnings]
     unknown = [(label, w) for label, w in _unknowns(plan) if label in UNKNOWNS_THAT_MATTER]
@@ -646,6 +667,8 @@ def cards_for(
 
     - ``critical`` (``action-now``), when the plan says to act now: a toxicity action of :data:`ACTIONS_NOW`,
       an ongoing grade of :data:`TOXICITIES_NOW`, a warning of :data:`WARNINGS_NOW`;
+    - ``warning`` (``interactions``), when one of the patient's other medicines meets a label row of a
+      myeloma drug given now (:mod:`rrmm.toxicity.interactions`);
     - ``warning`` (``data-gaps``), when the import had ``warnings`` (each listed), the plan has unknowns of
       :data:`UNKNOWNS_THAT_MATTER`, or a toxicity action asks for a dose reduction;
     - ``info`` (``disease-state``): lines of therapy, refractory status, triple-class/penta refractoriness;
@@ -656,6 +679,7 @@ def cards_for(
     make = _CardMaker(app_url, plan.patient_id, hook_instance)
     cards = [
         _action_card(plan, make),
+        _interactions_card(plan, make),
         _gaps_card(plan, warnings, make),
         _disease_card(plan, make),
         _options_card(plan, make),

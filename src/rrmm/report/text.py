@@ -9,7 +9,7 @@ from rich.text import Text
 
 from rrmm.knowledge import KnowledgeBase
 from rrmm.knowledge.schema import Regimen
-from rrmm.planning.plan import Judgement, Plan, ToxicityOut, TrialOut
+from rrmm.planning.plan import InteractionOut, InteractionsOut, Judgement, Plan, ToxicityOut, TrialOut
 
 
 def _yes_no(value: object) -> str:
@@ -117,12 +117,51 @@ def render_plan(plan: Plan, console: Console) -> None:
         parts.append(
             Text("Supportive care:\n" + "\n".join(f"- {c.item}: {c.reason}" for c in plan.supportive_care))
         )
+    parts.extend(interaction_parts(plan.interactions))
     if plan.warnings:
         parts.append(Text("Warnings:\n" + "\n".join(f"- {w}" for w in plan.warnings), style="yellow"))
     kb = plan.knowledge_base
     console.print(
         Panel(Group(*parts), title=f"rrmm plan (knowledge base {kb.version}, reviewed {kb.reviewed})")
     )
+
+
+def _interaction_line(i: InteractionOut) -> str:
+    via = "" if i.via == "itself" else f" ({i.via})"
+    return f"- {i.drug} + {i.medicine}{via}: {i.action.replace('_', ' ')}. {i.text} [{i.source}]"
+
+
+def interaction_parts(r: InteractionsOut) -> list[Text]:
+    """The patient's other medicines against the myeloma drugs: given now, then per option."""
+    parts: list[Text] = []
+    if r.medicines:
+        meds = ", ".join(m.name + ("" if m.taken_now else " (stopped)") for m in r.medicines)
+        parts.append(Text(f"Other medicines: {meds}"))
+    if r.current:
+        parts.append(
+            Text(
+                "Interactions with the drugs given now:\n"
+                + "\n".join(_interaction_line(i) for i in r.current),
+                style="bold",
+            )
+        )
+    by_row: dict[InteractionOut, list[str]] = {}
+    for option, found in r.options.items():
+        for row in found:
+            if row not in r.current:
+                by_row.setdefault(row, []).append(option)
+    if by_row:
+        parts.append(
+            Text(
+                "Interactions of the options:\n"
+                + "\n".join(f"{_interaction_line(i)} (with {', '.join(o)})" for i, o in by_row.items())
+            )
+        )
+    if r.notes:
+        parts.append(
+            Text("Interactions not checked:\n" + "\n".join(f"- {n}" for n in r.notes), style="yellow")
+        )
+    return parts
 
 
 def render_regimens(kb: KnowledgeBase, console: Console) -> None:

@@ -29,10 +29,19 @@ LOGIN_CSRF_COOKIE = "rrmm_login_csrf"
 
 #: The order of the patient page's sections for each role: what each reader needs first.
 VIEWS: dict[str, tuple[str, ...]] = {
-    "hematologist": ("state", "options", "excluded", "trials", "toxicity", "care", "timeline"),
-    "pharmacist": ("toxicity", "options", "care", "state", "excluded", "trials", "timeline"),
-    "nurse": ("toxicity", "care", "state", "options", "timeline", "excluded", "trials"),
-    "read-only": ("state", "options", "excluded", "trials", "toxicity", "care", "timeline"),
+    "hematologist": (
+        "state",
+        "options",
+        "excluded",
+        "trials",
+        "toxicity",
+        "interactions",
+        "care",
+        "timeline",
+    ),
+    "pharmacist": ("toxicity", "interactions", "options", "care", "state", "excluded", "trials", "timeline"),
+    "nurse": ("toxicity", "care", "interactions", "state", "options", "timeline", "excluded", "trials"),
+    "read-only": ("state", "options", "excluded", "trials", "toxicity", "interactions", "care", "timeline"),
 }
 
 
