@@ -265,3 +265,9 @@ class TestLoader:
 )
 def test_a_charts_medicine_text_resolves_by_its_leading_words(kb, text: str, inn: str | None):
     assert kb.resolve(text) == inn
+
+
+def test_a_row_naming_a_myeloma_drug_is_refused(tmp_path: Path):
+    row = {"with_drug": "bortezomib", "action": "monitor", "text": "neuropathy (fixture)", "source": SOURCE}
+    with pytest.raises(KnowledgeError, match="'bortezomib' is a myeloma drug"):
+        write_kb(tmp_path, CLASSES, {"thalidomide": {"drug": "thalidomide", "label": SOURCE, "rows": [row]}})

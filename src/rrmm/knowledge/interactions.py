@@ -10,6 +10,7 @@ from importlib.resources.abc import Traversable
 
 from rrmm.knowledge import KnowledgeError, _read, _validate, _yaml_files
 from rrmm.knowledge.interactions_schema import ClassesFile, DrugInteractions, InteractionClassEntry
+from rrmm.terminology import UnknownDrugError, drug_vocabulary
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,22 @@ def load_interaction_knowledge(root: Traversable | None = None) -> InteractionKn
             raise KnowledgeError(f"{where}: rows for {table.drug!r} are given twice")
         for row in table.rows:
             if row.with_drug is not None:
+                if _is_myeloma_drug(row.with_drug):
+                    raise KnowledgeError(
+                        f"{where}: {row.with_drug!r} is a myeloma drug: a record holds it as a therapy, "
+                        "not as another medicine, so no interaction row can name it"
+                    )
                 names.setdefault(row.with_drug, row.with_drug)
         tables[table.drug] = table
     return InteractionKnowledge(classes=classes, names=names, drug_tables=tables)
+
+
+def _is_myeloma_drug(name: str) -> bool:
+    try:
+        drug_vocabulary().resolve(name)
+    except UnknownDrugError:
+        return False
+    return True
 
 
 @cache
