@@ -249,3 +249,23 @@ def test_wording_covers_every_code() -> None:
 
 def test_helpers() -> None:
     assert and_list([]) == "" and and_list(["a"]) == "a" and and_list(["a", "b", "c"]) == "a, b and c"
+
+
+def test_other_medicines_in_plain_words(load: Callable[[str], tuple[Record, Plan]]) -> None:
+    """The plan's interaction with a drug given now becomes one plain sentence; a record without other
+    medicines asks the patient to bring a list."""
+    record, plan = load("neuropathy")
+    html = patient_summary_html(plan, record)
+    assert plan.interactions.medicines == [] and "Please bring a list of all your medicines" in html
+    data = record.model_dump(mode="json", exclude_defaults=True)
+    data["therapies"] = [
+        *data["therapies"],
+        {"drug": "pomalidomide", "start": data["therapies"][-1]["start"]},
+    ]
+    data["medications"] = [{"name": "Luvox"}]
+    taking = record_from_mapping(data)
+    plan = build_plan(taking, "us", ())
+    assert [(i.drug, i.action) for i in plan.interactions.current] == [("pomalidomide", "reduce_dose")]
+    html = patient_summary_html(plan, taking)
+    assert "<li>Luvox, together with pomalidomide.</li>" in html
+    assert "Please bring a list" not in html and "Do not stop or change a medicine on your own." in html

@@ -54,6 +54,11 @@ class _Wording(BaseModel):
     glossary: list[tuple[str, str]]
     hope: str
     decision_note: str
+    interactions_heading: str
+    interactions_intro: str
+    interaction_pair: str
+    interactions_none_recorded: str
+    interactions_always: str
 
 
 @cache
@@ -151,6 +156,15 @@ def _side_effects(plan: Plan, w: _Wording) -> dict[str, list[str]]:
     return {"seen": [_capital(s) + "." for s in seen], "actions": actions, "care": care, "worse": worse}
 
 
+def _interactions(plan: Plan, w: _Wording) -> dict[str, Any]:
+    """The other medicines that meet a label row of a myeloma drug given now or of a top option."""
+    found = [*plan.interactions.current]
+    for o in plan.options[:PATIENT_TOP]:
+        found += plan.interactions.options.get(o.id, [])
+    pairs = list(dict.fromkeys(w.interaction_pair.format(medicine=i.medicine, drug=i.drug) for i in found))
+    return {"pairs": pairs, "none_recorded": not plan.interactions.medicines}
+
+
 def patient_context(plan: Plan, record: Record) -> dict[str, Any]:
     """What the patient-summary template reads."""
     w = wording()
@@ -168,6 +182,7 @@ def patient_context(plan: Plan, record: Record) -> dict[str, Any]:
         "options": options,
         "trials": trials,
         "side": _side_effects(plan, w),
+        "interactions": _interactions(plan, w),
         "questions": questions,
         "kb": plan.knowledge_base,
     }
