@@ -3,6 +3,7 @@ Observations (mCODE Myeloma RISS Stage: code NCIt C141392, values C141394-C14139
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,27 @@ def test_r_iss_stage_uses_mcode_codes(stage, code):
     (riss,) = [o for o in resources(plan_to_bundle(staged), "Observation") if o["id"] == "r-iss-stage"]
     assert riss["code"]["coding"][0]["code"] == "C141392"
     assert riss["valueCodeableConcept"]["coding"][0]["code"] == code
+
+
+def test_an_interaction_with_a_drug_given_now_is_a_detected_issue():
+    """The EHR example: fluvoxamine (strong CYP1A2 inhibitor) with ongoing pomalidomide (Imnovid SmPC 4.5:
+    reduce the pomalidomide dose by 50%) is one DetectedIssue coded v3 ActCode DRG."""
+    from rrmm.fhir.importer import import_bundle
+
+    searchset = Path(__file__).parents[2] / "examples" / "fhir" / "ehr-searchset.json"
+    record = import_bundle(json.loads(searchset.read_text())).record
+    bundle = plan_to_bundle(build_plan(record, "us", ()))
+    Bundle.model_validate(bundle)
+    (issue,) = resources(bundle, "DetectedIssue")
+    assert issue["code"]["coding"] == [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+            "code": "DRG",
+            "display": "Drug Interaction Alert",
+        }
+    ]
+    assert (
+        issue["code"]["text"] == "pomalidomide + Fluvoxamine maleate 50 mg tablet (strong CYP1A2 inhibitor)"
+    )
+    assert "reduce the pomalidomide dose by 50%" in issue["detail"]
+    assert issue["mitigation"] == [{"action": {"text": "reduce dose"}}]

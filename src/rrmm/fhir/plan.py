@@ -8,7 +8,11 @@
   triple-class and penta refractoriness as components), the R-ISS stage in mCODE's Myeloma RISS Stage shape
   (code NCIt C141392 "RISS Stage", values C141394-C141396, as in mCODE STU3/STU4's value set
   mcode-myeloma-riss-stage-value-vs) and the ISS stage (values NCIt C70658-C70660, mCODE's
-  mcode-myeloma-iss-stage-value-vs), and the current IMWG response.
+  mcode-myeloma-iss-stage-value-vs), and the current IMWG response;
+- a **DetectedIssue** per interaction of the patient's other medicines with a myeloma drug given now
+  (code v3 ActCode ``DRG`` "Drug Interaction Alert", of FHIR's detectedissue-category value set), with the
+  label's text as detail and its action as mitigation; the interactions of the options are in their actions'
+  descriptions.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from rrmm.planning.plan import Plan
 Json = dict[str, Any]
 
 NCIT = "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 RISS_STAGE = {"I": "C141394", "II": "C141395", "III": "C141396"}
 ISS_STAGE = {"I": "C70658", "II": "C70659", "III": "C70660"}
 
@@ -138,6 +143,10 @@ def plan_to_bundle(plan: Plan) -> Json:
             *o.rationale,
             *(f"Caution: {c}" for c in o.cautions),
             *(f"Dose: {a}" for a in o.dose_adjustments),
+            *(
+                f"Interaction: {i.drug} + {i.medicine}: {i.action.replace('_', ' ')}. {i.text}"
+                for i in o.interactions
+            ),
         ]
         action: Json = {
             "prefix": str(o.rank),
@@ -163,6 +172,23 @@ def plan_to_bundle(plan: Plan) -> Json:
                     }
                     for t in plan.trials
                 ],
+            }
+        )
+    for n, i in enumerate(plan.interactions.current, start=1):
+        via = "" if i.via == "itself" else f" ({i.via})"
+        entries.append(
+            {
+                "resourceType": "DetectedIssue",
+                "id": f"interaction-{n}",
+                "status": "preliminary",
+                "code": {
+                    "coding": [{"system": ACT_CODE, "code": "DRG", "display": "Drug Interaction Alert"}],
+                    "text": f"{i.drug} + {i.medicine}{via}",
+                },
+                "patient": subject,
+                "identifiedDateTime": day,
+                "detail": f"{i.text} Source: {i.source}.",
+                "mitigation": [{"action": {"text": i.action.replace("_", " ")}}],
             }
         )
     group: Json = {
