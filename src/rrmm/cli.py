@@ -310,6 +310,30 @@ def toxicity(
         render_toxicity(report, _console())
 
 
+@app.command()
+def interactions(
+    record: Annotated[str, typer.Argument(help="Patient record (JSON, schema version 1), or - for stdin.")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    jurisdiction: Annotated[
+        Jurisdiction, typer.Option("--jurisdiction", "-j", help="Whose drug approvals set the options.")
+    ] = Jurisdiction.us,
+) -> None:
+    """The patient's other medicines (record.medications) against the myeloma drugs given now and those of
+    each option: the label rows met, and what could not be checked."""
+    from rrmm.planning import build_plan
+
+    result = build_plan(read_record(record), jurisdiction.value, ()).interactions
+    if format is Format.json:
+        sys.stdout.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
+    else:
+        from rich.console import Group
+        from rich.panel import Panel
+
+        from rrmm.report.text import interaction_parts
+
+        _console().print(Panel(Group(*interaction_parts(result)), title="rrmm interactions"))
+
+
 cohort_app = typer.Typer(help="Population scale: the same clinical logic over an OMOP CDM v5.4 database.")
 app.add_typer(cohort_app, name="cohort")
 

@@ -283,3 +283,27 @@ def test_cohort_run_on_spark_needs_a_folder(tmp_path):
     db.write_bytes(b"")
     result = run(["cohort", "run", "--omop", str(db), "--out", str(tmp_path / "out"), "--engine", "spark"])
     assert result.exit_code == 2 and "Spark reads a folder" in result.stderr
+
+
+def test_interactions_of_the_other_medicines():
+    """Ongoing pomalidomide with Luvox (fluvoxamine, a strong CYP1A2 inhibitor): the Imnovid SmPC 4.5 row,
+    reduce the pomalidomide dose by 50%; an unknown medicine is named as not checked; a bad medicine entry
+    exits 2 naming it."""
+    data = record_dict(
+        as_of="2024-06-01",
+        therapies=[course("pomalidomide", "2024-01-01"), course("dexamethasone", "2024-01-01")],
+        medications=[{"name": "Luvox 100 mg"}, {"name": "Zorbexatin"}],
+    )
+    result = run(["interactions", "-", "--format", "json"], json.dumps(data))
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert [(i["drug"], i["action"], i["via"]) for i in out["current"]] == [
+        ("pomalidomide", "reduce_dose", "strong CYP1A2 inhibitor")
+    ]
+    assert any("'Zorbexatin' is not in rrmm's interaction tables" in n for n in out["notes"])
+    text = run(["interactions", "-"], json.dumps(data))
+    assert text.exit_code == 0
+    assert "- pomalidomide + Luvox 100 mg (strong CYP1A2 inhibitor): reduce dose." in text.stdout
+    data["medications"] = [{"name": "Pomalyst"}]
+    bad = run(["interactions", "-"], json.dumps(data))
+    assert bad.exit_code == 2 and "medications[0].name" in bad.stderr
