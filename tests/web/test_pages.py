@@ -109,6 +109,17 @@ def test_read_only_user_gets_no_delete_button_and_cannot_delete(client, repo):
 def test_essentials_leave_out_what_is_not_given():
     record = essentials_record({"id": "x", "sex": "male", "diagnosis_date": "2020-01-01"})
     assert "age" not in record and "performance_status" not in record and record["therapies"] == []
+    assert "medications" not in record
+
+
+def test_essentials_other_medicines_one_per_line():
+    fields = {
+        "id": "x",
+        "sex": "male",
+        "diagnosis_date": "2020-01-01",
+        "medications": "Luvox 100 mg\r\n\r\n  aspirin  ",
+    }
+    assert essentials_record(fields)["medications"] == [{"name": "Luvox 100 mg"}, {"name": "aspirin"}]
 
 
 def test_the_pharmacist_sees_the_ehrs_medicines_and_their_interactions(client):

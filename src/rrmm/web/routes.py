@@ -252,8 +252,9 @@ def _import_error(
 
 def essentials_record(fields: dict[str, str]) -> dict[str, Any]:
     """A record (schema version 1) from the essentials form: id, sex, age or birth date, diagnosis date,
-    ECOG, and up to five therapy rows (drug, start, end, stop reason). Empty fields are left out, never
-    filled with a default; the record's own validation names what is wrong."""
+    ECOG, up to five therapy rows (drug, start, end, stop reason) and the other medicines taken now (one per
+    line, without dates). Empty fields are left out, never filled with a default; the record's own
+    validation names what is wrong."""
 
     def get(name: str) -> str | None:
         value = fields.get(name, "").strip()
@@ -290,4 +291,7 @@ def essentials_record(fields: dict[str, str]) -> dict[str, Any]:
         if get(f"stop_{i}"):
             therapy["stop_reason"] = get(f"stop_{i}")
         record["therapies"].append(therapy)
+    medicines = [" ".join(line.split()) for line in fields.get("medications", "").splitlines()]
+    if any(medicines):
+        record["medications"] = [{"name": m} for m in medicines if m]
     return record
