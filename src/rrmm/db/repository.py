@@ -149,6 +149,14 @@ class Repository:
     def _user(session: Session, username: str) -> UserRow | None:
         return session.scalars(select(UserRow).where(UserRow.username == username)).one_or_none()
 
+    @classmethod
+    def _existing_user(cls, session: Session, username: str) -> UserRow:
+        """The user's row; NotFound when there is no such user."""
+        row = cls._user(session, username)
+        if row is None:
+            raise NotFound(f"no user {username!r}")
+        return row
+
     @staticmethod
     def _patient(session: Session, patient_id: str) -> PatientRow:
         row = session.get(PatientRow, patient_id)
@@ -222,9 +230,7 @@ class Repository:
         self._check_password(password)
         password_hash = self._hasher.hash(password)
         with self._tx() as session:
-            row = self._user(session, username)
-            if row is None:
-                raise NotFound(f"no user {username!r}")
+            row = self._existing_user(session, username)
             row.password_hash = password_hash
             session.execute(delete(ApiToken).where(ApiToken.user_id == row.id))
             session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
@@ -235,9 +241,7 @@ class Repository:
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
         with self._tx() as session:
-            row = self._user(session, username)
-            if row is None:
-                raise NotFound(f"no user {username!r}")
+            row = self._existing_user(session, username)
             row.role = role
         log.info("set-role: 1 user, role %s", role)
         return UserInfo(username=username, role=role)
@@ -285,9 +289,7 @@ class Repository:
         token = secrets.token_urlsafe(32)
         now = self._now()
         with self._tx() as session:
-            row = self._user(session, username)
-            if row is None:
-                raise NotFound(f"no user {username!r}")
+            row = self._existing_user(session, username)
             session.add(
                 ApiToken(
                     token_hash=_digest(token),
@@ -328,9 +330,7 @@ class Repository:
         csrf = secrets.token_urlsafe(32)
         now = self._now()
         with self._tx() as session:
-            row = self._user(session, username)
-            if row is None:
-                raise NotFound(f"no user {username!r}")
+            row = self._existing_user(session, username)
             session.add(
                 SessionRow(
                     session_hash=_digest(session_id),
@@ -395,13 +395,12 @@ class Repository:
             raise ValueError("the jku URL is at most 512 characters")
         now = self._now()
         with self._tx() as session:
-            user = self._user(session, username)
-            if user is None:
-                raise NotFound(f"no user {username!r}")
+            user = self._existing_user(session, username)
             if session.scalar(select(CdsClientRow.id).where(CdsClientRow.issuer == issuer)) is not None:
                 raise AlreadyExists(f"CDS client {issuer!r} is already registered")
-            session.add(CdsClientRow(issuer=issuer, jwks=jwks, jku=jku, user_id=user.id, created_at=now))
-            info = CdsClientInfo(issuer, UserInfo(user.username, user.role), jwks, jku)
+            row = CdsClientRow(issuer=issuer, jwks=jwks, jku=jku, user=user, created_at=now)
+            session.add(row)
+            info = self._cds_client_info(row)
         log.info("add-cds-client: acts as role %s", info.user.role)
         return info
 
@@ -409,17 +408,17 @@ class Repository:
         """The registered CDS Client of this ``iss``, if any."""
         with self._tx() as session:
             row = session.scalar(select(CdsClientRow).where(CdsClientRow.issuer == issuer))
-            if row is None:
-                return None
-            return CdsClientInfo(row.issuer, UserInfo(row.user.username, row.user.role), row.jwks, row.jku)
+            return None if row is None else self._cds_client_info(row)
 
     def list_cds_clients(self) -> list[CdsClientInfo]:
         """Every registered CDS Client, by issuer."""
         with self._tx() as session:
             rows = session.scalars(select(CdsClientRow).order_by(CdsClientRow.issuer)).all()
-            return [
-                CdsClientInfo(r.issuer, UserInfo(r.user.username, r.user.role), r.jwks, r.jku) for r in rows
-            ]
+            return [self._cds_client_info(r) for r in rows]
+
+    @staticmethod
+    def _cds_client_info(row: CdsClientRow) -> CdsClientInfo:
+        return CdsClientInfo(row.issuer, UserInfo(row.user.username, row.user.role), row.jwks, row.jku)
 
     def remove_cds_client(self, issuer: str) -> None:
         """Stop trusting a CDS Client. NotFound: it is not registered."""
