@@ -374,22 +374,25 @@ class _Reader:
                 continue
         return None
 
+    def prescribed_period(self, label: str, m: Json) -> tuple[dt.date | None, dt.date | None]:
+        """(start, end) of a MedicationStatement (effectivePeriod or effectiveDateTime) or a
+        MedicationRequest (its dosage timing's boundsPeriod, else authoredOn as the start)."""
+        if m["resourceType"] == "MedicationStatement":
+            return self.period(m, label, "effectivePeriod", "effectiveDateTime")
+        timing = _first(m.get("dosageInstruction")).get("timing") or {}
+        bounds = (timing.get("repeat") or {}).get("boundsPeriod")
+        start, end = self.period({"boundsPeriod": bounds}, label, "boundsPeriod") if bounds else (None, None)
+        if start is None:
+            start = self.date(m.get("authoredOn"), label, "authoredOn")
+        return start, end
+
     def other_medicine(self, label: str, m: Json, name: str) -> None:
         """A medicine that is not a myeloma drug, from a MedicationStatement or MedicationRequest: the
         record's ``medications`` (for the interaction check), with its period when the resource gives one."""
         status = m.get("status")
-        if m["resourceType"] == "MedicationStatement":
-            start, end = self.period(m, label, "effectivePeriod", "effectiveDateTime")
-            if m.get("effectiveDateTime") and not m.get("effectivePeriod"):
-                end = None  # a statement dated once says when it was taken, not that it ended
-        else:
-            bounds = (
-                (_first(m.get("dosageInstruction")).get("timing") or {}).get("repeat", {}).get("boundsPeriod")
-            )
-            start, end = (
-                self.period({"boundsPeriod": bounds}, label, "boundsPeriod") if bounds else (None, None)
-            )
-            start = start or self.date(m.get("authoredOn"), label, "authoredOn")
+        start, end = self.prescribed_period(label, m)
+        if m.get("effectiveDateTime") and not m.get("effectivePeriod"):
+            end = None  # a statement dated once says when it was taken, not that it ended
         if end is None and status in ("completed", "stopped"):
             self.warn(
                 label, f"{name}: status {status} without an end date: not a medicine taken now, skipped"
@@ -431,16 +434,7 @@ class _Reader:
             self.administrations[drug].append((end or start, label))
             self.administrations[drug].append((start, label))
             return
-        if rtype == "MedicationStatement":
-            start, end = self.period(m, label, "effectivePeriod", "effectiveDateTime")
-        else:
-            timing = _first(m.get("dosageInstruction")).get("timing") or {}
-            bounds = (timing.get("repeat") or {}).get("boundsPeriod")
-            start, end = (
-                self.period({"boundsPeriod": bounds}, label, "boundsPeriod") if bounds else (None, None)
-            )
-            if start is None:
-                start = self.date(m.get("authoredOn"), label, "authoredOn")
+        start, end = self.prescribed_period(label, m)
         if start is None:
             self.warn(label, "no start date: skipped")
             return
