@@ -611,11 +611,11 @@ def _interactions_card(plan: Plan, make: _CardMaker) -> Card | None:
     found = plan.interactions.current
     if not found:
         return None
-    parts = [f"{i.drug} + {i.medicine}: {i.action.replace('_', ' ')}" for i in found]
+    parts = [f"{i.drug} + {i.medicine}: {i.action_words}" for i in found]
     items = [
         f"**{_md(i.drug)} + {_md(i.medicine)}**"
         + ("" if i.via == "itself" else f" ({_md(i.via)})")
-        + f": {_md(i.action.replace('_', ' '))}. {_md(i.text)} Source: {_md(i.source)}."
+        + f": {_md(i.action_words)}. {_md(i.text)} Source: {_md(i.source)}."
         for i in found
     ]
     return make.card(

@@ -143,10 +143,7 @@ def plan_to_bundle(plan: Plan) -> Json:
             *o.rationale,
             *(f"Caution: {c}" for c in o.cautions),
             *(f"Dose: {a}" for a in o.dose_adjustments),
-            *(
-                f"Interaction: {i.drug} + {i.medicine}: {i.action.replace('_', ' ')}. {i.text}"
-                for i in o.interactions
-            ),
+            *(f"Interaction: {i.drug} + {i.medicine}: {i.action_words}. {i.text}" for i in o.interactions),
         ]
         action: Json = {
             "prefix": str(o.rank),
@@ -175,7 +172,6 @@ def plan_to_bundle(plan: Plan) -> Json:
             }
         )
     for n, i in enumerate(plan.interactions.current, start=1):
-        via = "" if i.via == "itself" else f" ({i.via})"
         entries.append(
             {
                 "resourceType": "DetectedIssue",
@@ -183,12 +179,12 @@ def plan_to_bundle(plan: Plan) -> Json:
                 "status": "preliminary",
                 "code": {
                     "coding": [{"system": ACT_CODE, "code": "DRG", "display": "Drug Interaction Alert"}],
-                    "text": f"{i.drug} + {i.medicine}{via}",
+                    "text": i.pair,
                 },
                 "patient": subject,
                 "identifiedDateTime": day,
                 "detail": f"{i.text} Source: {i.source}.",
-                "mitigation": [{"action": {"text": i.action.replace("_", " ")}}],
+                "mitigation": [{"action": {"text": i.action_words}}],
             }
         )
     group: Json = {

@@ -126,6 +126,16 @@ class InteractionOut(_Out):
     text: str
     source: str
 
+    @property
+    def pair(self) -> str:
+        """ "drug + medicine", with the class through which the medicine meets the label row."""
+        return f"{self.drug} + {self.medicine}" + ("" if self.via == "itself" else f" ({self.via})")
+
+    @property
+    def action_words(self) -> str:
+        """The action as words ("reduce dose")."""
+        return self.action.replace("_", " ")
+
 
 class MedicineOut(_Out):
     name: str

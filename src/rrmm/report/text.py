@@ -127,8 +127,7 @@ def render_plan(plan: Plan, console: Console) -> None:
 
 
 def _interaction_line(i: InteractionOut) -> str:
-    via = "" if i.via == "itself" else f" ({i.via})"
-    return f"- {i.drug} + {i.medicine}{via}: {i.action.replace('_', ' ')}. {i.text} [{i.source}]"
+    return f"- {i.pair}: {i.action_words}. {i.text} [{i.source}]"
 
 
 def interaction_parts(r: InteractionsOut) -> list[Text]:

@@ -110,15 +110,16 @@ def _named_by_a_row(inn: str, knowledge: InteractionKnowledge) -> bool:
 
 
 def _review_items(
+    drugs: Sequence[str],
     current_drugs: Sequence[str],
     option_drugs: Mapping[str, Sequence[str]],
     taking: Sequence[str],
     knowledge: InteractionKnowledge,
 ) -> list[str]:
-    """The rows naming a class whose members rrmm does not list: each is a review item for the medicines
-    taken now, naming where the drug comes from (given now, or which options)."""
+    """The rows of ``drugs`` naming a class whose members rrmm does not list: each is a review item for the
+    medicines taken now, naming where the drug comes from (given now, or which options)."""
     items = []
-    for drug in sorted({*current_drugs, *(d for ds in option_drugs.values() for d in ds)}):
+    for drug in drugs:
         table = knowledge.drug_tables.get(drug)
         for row in table.rows if table else ():
             if row.with_class is None or row.with_class in knowledge.classes:
@@ -156,8 +157,8 @@ def interaction_report(
                 f"{med.name!r} is not in rrmm's interaction tables: its interactions were not checked "
                 "(a pharmacist should review it)"
             )
+    drugs = sorted({*current_drugs, *(d for ds in option_drugs.values() for d in ds)})
     if record.medications:
-        drugs = sorted({*current_drugs, *(d for ds in option_drugs.values() for d in ds)})
         missing = [d for d in drugs if d not in knowledge.drug_tables]
         if missing:
             notes.append(
@@ -165,7 +166,7 @@ def interaction_report(
             )
     taking = [m.name for m in medicines if m.taken_now]
     if taking:
-        notes.extend(_review_items(current_drugs, option_drugs, taking, knowledge))
+        notes.extend(_review_items(drugs, current_drugs, option_drugs, taking, knowledge))
     current = tuple(interactions_with(current_drugs, medicines, knowledge))
     by_option = {
         option: tuple(found)
